@@ -1,0 +1,31 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Ember",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Ember", targets: ["Ember"]),
+        .executable(name: "ember-bench", targets: ["ember-bench"]),
+    ],
+    targets: [
+        .target(
+            name: "CEmberKernels",
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
+        ),
+        .target(
+            name: "Ember",
+            dependencies: ["CEmberKernels"]
+        ),
+        .executableTarget(
+            name: "ember-bench",
+            dependencies: ["Ember"],
+            path: "Benchmarks/EmberBench"
+        ),
+        .testTarget(
+            name: "EmberTests",
+            dependencies: ["Ember"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,69 @@
+// The built-in GEMM used when no BLAS library is found: B is packed into contiguous panels so the
+// inner loop is a unit-stride axpy the compiler vectorises; x86-64 gets an AVX2+FMA variant chosen
+// at run time, with no compiler flags needed.
+#include "CEmberKernels.h"
+#include <stdlib.h>
+#include <string.h>
+
+enum { kBlockN = 256, kBlockK = 128 };
+
+#define DEFINE_AXPY(NAME, T, ATTR)                                       \
+    ATTR static void NAME(int64_t n, T alpha, const T *x, T *y) {        \
+        for (int64_t j = 0; j < n; j++) y[j] += alpha * x[j];            \
+    }
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_FMA_VARIANT 1
+DEFINE_AXPY(saxpy_fma, float, __attribute__((target("avx2,fma"))))
+DEFINE_AXPY(daxpy_fma, double, __attribute__((target("avx2,fma"))))
+static int cpu_has_fma(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return cached;
+}
+#endif
+DEFINE_AXPY(saxpy_plain, float, )
+DEFINE_AXPY(daxpy_plain, double, )
+
+#define DEFINE_GEMM(NAME, T, AXPY_PLAIN, AXPY_FMA)                                          \
+    void NAME(int transA, int transB, int64_t m, int64_t n, int64_t k, T alpha, const T *a,  \
+              int64_t lda, const T *b, int64_t ldb, T beta, T *c, int64_t ldc) {             \
+        void (*axpy)(int64_t, T, const T *, T *) = AXPY_PLAIN;                               \
+        AXPY_FMA                                                                             \
+        for (int64_t i = 0; i < m; i++) {                                                    \
+            T *row = c + i * ldc;                                                            \
+            if (beta == 0) memset(row, 0, (size_t)n * sizeof(T));                            \
+            else if (beta != 1) for (int64_t j = 0; j < n; j++) row[j] *= beta;              \
+        }                                                                                    \
+        if (m == 0 || n == 0 || k == 0 || alpha == 0) return;                               \
+        T *panel = malloc(sizeof(T) * kBlockN * kBlockK);                                   \
+        for (int64_t j0 = 0; j0 < n; j0 += kBlockN) {                                        \
+            int64_t nb = n - j0 < kBlockN ? n - j0 : kBlockN;                                \
+            for (int64_t k0 = 0; k0 < k; k0 += kBlockK) {                                    \
+                int64_t kb = k - k0 < kBlockK ? k - k0 : kBlockK;                            \
+                for (int64_t p = 0; p < kb; p++)                                             \
+                    for (int64_t j = 0; j < nb; j++)                                         \
+                        panel[p * nb + j] = transB ? b[(j0 + j) * ldb + k0 + p]              \
+                                                   : b[(k0 + p) * ldb + j0 + j];             \
+                for (int64_t i = 0; i < m; i++) {                                            \
+                    T *row = c + i * ldc + j0;                                               \
+                    for (int64_t p = 0; p < kb; p++) {                                       \
+                        T av = transA ? a[(k0 + p) * lda + i] : a[i * lda + k0 + p];         \
+                        axpy(nb, alpha * av, panel + p * nb, row);              \
+                    }                                                                        \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+        free(panel);                                                                         \
+    }
+
+#ifdef HAVE_FMA_VARIANT
+DEFINE_GEMM(ember_sgemm_builtin, float, saxpy_plain, if (cpu_has_fma()) axpy = saxpy_fma;)
+DEFINE_GEMM(ember_dgemm_builtin, double, daxpy_plain, if (cpu_has_fma()) axpy = daxpy_fma;)
+#else
+DEFINE_GEMM(ember_sgemm_builtin, float, saxpy_plain, )
+DEFINE_GEMM(ember_dgemm_builtin, double, daxpy_plain, )
+#endif

@@ -1,0 +1,103 @@
+/// Elementwise loops over strided, broadcast operands. Every elementwise op funnels through these
+/// few functions; the contiguous case is a plain unit-stride loop the optimiser vectorises.
+extension Tensor {
+    /// Typed pointer to this view's first element; `T` must match `dtype`.
+    @inline(__always)
+    func base<T: TensorScalar>(_: T.Type) -> UnsafeMutablePointer<T> {
+        storage.pointer(as: T.self) + storageOffset
+    }
+
+    /// This view's strides as seen from a larger broadcast `shape` (0 on broadcast dimensions).
+    func broadcastStrides(to target: [Int]) -> [Int] {
+        let lead = target.count - shape.count
+        precondition(lead >= 0, "cannot broadcast shape \(shape) to \(target)")
+        return (0..<target.count).map { d in
+            d < lead || shape[d - lead] == 1 ? 0 : strides[d - lead]
+        }
+    }
+}
+
+/// `out[i] = f(a[i])`, with `a` broadcast to `out`'s shape.
+func map1<A: TensorScalar, R: TensorScalar>(into out: Tensor, _ a: Tensor, _ f: (A) -> R) {
+    let loop = StridedLoop(shape: out.shape, strides: [out.strides, a.broadcastStrides(to: out.shape)])
+    let po = out.base(R.self)
+    let pa = a.base(A.self)
+    loop.forEachRun { off, n, st in
+        let o = po + off[0]
+        let x = pa + off[1]
+        if st[0] == 1 && st[1] == 1 {
+            for i in 0..<n { o[i] = f(x[i]) }
+        } else {
+            let s0 = st[0]
+            let s1 = st[1]
+            for i in 0..<n { o[i * s0] = f(x[i * s1]) }
+        }
+    }
+}
+
+/// `out[i] = f(a[i], b[i])`, with `a` and `b` broadcast to `out`'s shape.
+func map2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
+    into out: Tensor, _ a: Tensor, _ b: Tensor, _ f: (A, B) -> R
+) {
+    let loop = StridedLoop(
+        shape: out.shape,
+        strides: [out.strides, a.broadcastStrides(to: out.shape), b.broadcastStrides(to: out.shape)])
+    let po = out.base(R.self)
+    let pa = a.base(A.self)
+    let pb = b.base(B.self)
+    loop.forEachRun { off, n, st in
+        let o = po + off[0]
+        let x = pa + off[1]
+        let y = pb + off[2]
+        let s0 = st[0]
+        let s1 = st[1]
+        let s2 = st[2]
+        if s0 == 1 && s1 == 1 && s2 == 1 {
+            for i in 0..<n { o[i] = f(x[i], y[i]) }
+        } else if s0 == 1 && s1 == 1 && s2 == 0 {
+            let yv = y[0]
+            for i in 0..<n { o[i] = f(x[i], yv) }
+        } else {
+            for i in 0..<n { o[i * s0] = f(x[i * s1], y[i * s2]) }
+        }
+    }
+}
+
+/// `out[i] = f(a[i], b[i], c[i])`, all broadcast to `out`'s shape.
+func map3<A: TensorScalar, B: TensorScalar, C: TensorScalar, R: TensorScalar>(
+    into out: Tensor, _ a: Tensor, _ b: Tensor, _ c: Tensor, _ f: (A, B, C) -> R
+) {
+    let loop = StridedLoop(
+        shape: out.shape,
+        strides: [
+            out.strides, a.broadcastStrides(to: out.shape), b.broadcastStrides(to: out.shape),
+            c.broadcastStrides(to: out.shape),
+        ])
+    let po = out.base(R.self)
+    let pa = a.base(A.self)
+    let pb = b.base(B.self)
+    let pc = c.base(C.self)
+    loop.forEachRun { off, n, st in
+        let o = po + off[0]
+        let x = pa + off[1]
+        let y = pb + off[2]
+        let z = pc + off[3]
+        for i in 0..<n { o[i * st[0]] = f(x[i * st[1]], y[i * st[2]], z[i * st[3]]) }
+    }
+}
+
+/// A new contiguous tensor of `shape` holding `f` of `a`'s elements.
+func map1<A: TensorScalar, R: TensorScalar>(_ a: Tensor, shape: [Int]? = nil, _ f: (A) -> R) -> Tensor {
+    let out = Tensor(empty: shape ?? a.shape, dtype: R.dtype, zeroed: false)
+    map1(into: out, a, f)
+    return out
+}
+
+/// A new contiguous tensor of `shape` holding `f` of `a`'s and `b`'s broadcast elements.
+func map2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
+    _ a: Tensor, _ b: Tensor, shape: [Int], _ f: (A, B) -> R
+) -> Tensor {
+    let out = Tensor(empty: shape, dtype: R.dtype, zeroed: false)
+    map2(into: out, a, b, f)
+    return out
+}

@@ -1,0 +1,39 @@
+#if canImport(Darwin)
+    import Darwin
+#elseif canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// A reference-counted block of memory holding tensor elements, shared by every view of it.
+///
+/// The version counter is bumped by every in-place write, so autograd can tell when a tensor it
+/// saved for backward has been modified (PyTorch's `_version`).
+final class Storage: @unchecked Sendable {
+    /// Start of the elements, 64-byte aligned.
+    let data: UnsafeMutableRawPointer
+    /// Number of elements.
+    let count: Int
+    /// Element type.
+    let dtype: DType
+    /// In-place modification counter shared by all views.
+    var version = 0
+
+    /// Allocates `count` elements of `dtype`; zero-filled unless the caller overwrites them all.
+    init(count: Int, dtype: DType, zeroed: Bool = true) {
+        self.count = count
+        self.dtype = dtype
+        let bytes = max(count * dtype.itemSize, 1)
+        data = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        if zeroed { memset(data, 0, bytes) }
+    }
+
+    deinit { data.deallocate() }
+
+    /// The elements as typed memory; `T` must match `dtype`.
+    @inline(__always)
+    func pointer<T: TensorScalar>(as _: T.Type) -> UnsafeMutablePointer<T> {
+        data.assumingMemoryBound(to: T.self)
+    }
+}

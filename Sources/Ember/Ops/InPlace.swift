@@ -1,0 +1,157 @@
+/// In-place operations (`add_`, `+=`, `fill_`, `copy_`, ...). They write into this tensor's memory,
+/// bump its version counter, and rewrite its autograd history so gradients stay correct.
+extension Tensor {
+    /// Checks that an in-place op may run here and returns whether it must be recorded.
+    private func prepareInPlace(_ inputs: [Tensor]) -> Bool {
+        let recording = GradMode.isEnabled && (requiresGrad || inputs.contains(where: \.requiresGrad))
+        if recording {
+            precondition(
+                !(isLeaf && leafRequiresGrad),
+                "a leaf Variable that requires grad is being used in an in-place operation.")
+            precondition(
+                !isView,
+                "in-place operations on views that take part in autograd are not supported yet; use an out-of-place op (e.g. `x = x + y`) instead"
+            )
+        }
+        return recording
+    }
+
+    /// Writes `result` (already computed) into this tensor and records `backward` if needed.
+    private func commitInPlace(
+        _ name: String, inputs: [Tensor], recording: Bool, write: () -> Void,
+        backward: @escaping (Tensor, [Bool]) -> [Tensor?]
+    ) -> Tensor {
+        write()
+        bumpVersion()
+        if recording {
+            Tensor.record(name, output: self, inputs: [self] + inputs, backward: backward)
+        }
+        return self
+    }
+
+    private func checkInPlaceShape(_ other: Tensor) {
+        let b = broadcastShapes(shape, other.shape)
+        precondition(
+            b == shape,
+            "output with shape [\(shape.map(String.init).joined(separator: ", "))] doesn't match the broadcast shape [\(b.map(String.init).joined(separator: ", "))]"
+        )
+    }
+
+    private func checkCast(_ result: DType) {
+        precondition(
+            result == dtype || DType.promote(result, dtype) == dtype,
+            "result type \(result.pytorchName) can't be cast to the desired output type \(dtype.pytorchName)")
+    }
+
+    private func arithmeticInPlace(_ op: ArithmeticOp, _ other: Tensor, _ name: String) -> Tensor {
+        checkInPlaceShape(other)
+        var result = resultType(self, other)
+        if op == .div && !result.isFloatingPoint { result = .float32 }
+        checkCast(result)
+        let recording = prepareInPlace([other])
+        // Multiplication and division need the original values for their gradients.
+        let original = recording && (op == .mul || op == .div) ? noGrad { self.detach().clone() } : nil
+        return commitInPlace(
+            name, inputs: [other], recording: recording,
+            write: { arithmetic(op, into: self, self, other) }
+        ) { g, needs in
+            switch op {
+            case .add: return [g, g]
+            case .sub: return [g, needs[1] ? -g : nil]
+            case .mul: return [needs[0] ? g * other : nil, needs[1] ? g * original! : nil]
+            case .div:
+                return [needs[0] ? g / other : nil, needs[1] ? -g * original! / (other * other) : nil]
+            default: fatalError("unsupported in-place op")
+            }
+        }
+    }
+
+    /// Adds `other` in place (`add_`).
+    @discardableResult public func add_(_ other: Tensor) -> Tensor { arithmeticInPlace(.add, other, "AddBackward0") }
+    /// Subtracts `other` in place (`sub_`).
+    @discardableResult public func sub_(_ other: Tensor) -> Tensor { arithmeticInPlace(.sub, other, "SubBackward0") }
+    /// Multiplies by `other` in place (`mul_`).
+    @discardableResult public func mul_(_ other: Tensor) -> Tensor { arithmeticInPlace(.mul, other, "MulBackward0") }
+    /// Divides by `other` in place (`div_`).
+    @discardableResult public func div_(_ other: Tensor) -> Tensor { arithmeticInPlace(.div, other, "DivBackward0") }
+
+    /// Adds `other` in place (the seed's `x += residual`); autograd stays correct.
+    public static func += (lhs: inout Tensor, rhs: Tensor) { lhs.add_(rhs) }
+    /// Subtracts `other` in place.
+    public static func -= (lhs: inout Tensor, rhs: Tensor) { lhs.sub_(rhs) }
+    /// Multiplies in place.
+    public static func *= (lhs: inout Tensor, rhs: Tensor) { lhs.mul_(rhs) }
+    /// Divides in place.
+    public static func /= (lhs: inout Tensor, rhs: Tensor) { lhs.div_(rhs) }
+    /// Adds a number in place.
+    public static func += (lhs: inout Tensor, rhs: Double) { lhs.add_(.wrapping(rhs, dtype: .float64)) }
+    /// Subtracts a number in place.
+    public static func -= (lhs: inout Tensor, rhs: Double) { lhs.sub_(.wrapping(rhs, dtype: .float64)) }
+    /// Multiplies by a number in place.
+    public static func *= (lhs: inout Tensor, rhs: Double) { lhs.mul_(.wrapping(rhs, dtype: .float64)) }
+    /// Divides by a number in place.
+    public static func /= (lhs: inout Tensor, rhs: Double) { lhs.div_(.wrapping(rhs, dtype: .float64)) }
+    /// Adds an integer in place.
+    public static func += (lhs: inout Tensor, rhs: Int) { lhs.add_(.wrapping(Double(rhs), dtype: .int64)) }
+    /// Subtracts an integer in place.
+    public static func -= (lhs: inout Tensor, rhs: Int) { lhs.sub_(.wrapping(Double(rhs), dtype: .int64)) }
+    /// Multiplies by an integer in place.
+    public static func *= (lhs: inout Tensor, rhs: Int) { lhs.mul_(.wrapping(Double(rhs), dtype: .int64)) }
+    /// Divides by an integer in place.
+    public static func /= (lhs: inout Tensor, rhs: Int) { lhs.div_(.wrapping(Double(rhs), dtype: .int64)) }
+
+    /// Sets every element to `value` in place (`fill_`).
+    @discardableResult
+    public func fill_(_ value: Double) -> Tensor {
+        let recording = prepareInPlace([])
+        return commitInPlace("FillBackward0", inputs: [], recording: recording, write: { fillStorage(value) }) {
+            g, _ in [Tensor.zerosLike(g)]
+        }
+    }
+
+    /// Sets every element to zero in place (`zero_`).
+    @discardableResult
+    public func zero_() -> Tensor { fill_(0) }
+
+    /// Copies `source` (broadcast, converted to this dtype) into this tensor in place (`copy_`).
+    @discardableResult
+    public func copy_(_ source: Tensor) -> Tensor {
+        checkInPlaceShape(source)
+        let recording = prepareInPlace([source])
+        let sourceType = source.dtype
+        return commitInPlace(
+            "CopyBackwards", inputs: [source], recording: recording,
+            write: { copyElements(into: self, from: source) }
+        ) { g, needs in
+            [Tensor.zerosLike(g), needs[1] ? g.to(sourceType) : nil]
+        }
+    }
+
+    /// Writes `value` into every element (no autograd, no version bump).
+    func fillStorage(_ value: Double) {
+        switch dtype {
+        case .float32:
+            let v = Float(value)
+            map1(into: self, self) { (_: Float) in v }
+        case .float64: map1(into: self, self) { (_: Double) in value }
+        case .int64:
+            let v = Int64(fromDouble: value)
+            map1(into: self, self) { (_: Int64) in v }
+        case .bool:
+            let v = value != 0
+            map1(into: self, self) { (_: Bool) in v }
+        }
+    }
+}
+
+extension DType {
+    /// PyTorch's short type name used in casting errors (`Float`, `Long`).
+    var pytorchName: String {
+        switch self {
+        case .float32: "Float"
+        case .float64: "Double"
+        case .int64: "Long"
+        case .bool: "Bool"
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import CEmberKernels
+
+/// Matrix products: `matmul` with PyTorch's 1-D / 2-D / batched-broadcast rules, `mm`, `bmm`,
+/// `addmm`, all through BLAS GEMM (transposed views are passed to GEMM without copying).
+
+/// Whether a CBLAS library was found at run time; prints a one-time note when it was not.
+let blasAvailable: Bool = {
+    let found = ember_blas_load() != 0
+    if !found {
+        ember_print_error(
+            "Ember: no BLAS library found (on Linux: apt-get install libopenblas-dev); using the built-in GEMM, which is slower.\n"
+        )
+    }
+    return found
+}()
+
+/// The BLAS library Ember uses, or `nil` when it runs its built-in GEMM.
+public var blasLibrary: String? {
+    _ = blasAvailable
+    return ember_blas_library().map { String(cString: $0) }
+}
+
+/// A matrix operand for GEMM: its memory and whether it is read transposed.
+private struct GemmOperand {
+    let tensor: Tensor
+    let transposed: Bool
+    let leadingDimension: Int
+
+    /// Uses a 2-D view's strides directly when one of them is 1, else copies it contiguous.
+    init(_ m: Tensor) {
+        let rows = m.shape[0]
+        let cols = m.shape[1]
+        if m.strides[1] == 1 && (rows <= 1 || m.strides[0] >= Swift.max(cols, 1)) {
+            tensor = m
+            transposed = false
+            leadingDimension = Swift.max(m.strides[0], Swift.max(cols, 1))
+        } else if m.strides[0] == 1 && (cols <= 1 || m.strides[1] >= Swift.max(rows, 1)) {
+            tensor = m
+            transposed = true
+            leadingDimension = Swift.max(m.strides[1], Swift.max(rows, 1))
+        } else {
+            tensor = noGrad { m.detach().clone() }
+            transposed = false
+            leadingDimension = Swift.max(cols, 1)
+        }
+    }
+}
+
+/// `out = beta * out + alpha * a @ b` for 2-D tensors of one float dtype; `out` is contiguous.
+func gemm(_ a: Tensor, _ b: Tensor, into out: Tensor, alpha: Double = 1, beta: Double = 0) {
+    _ = blasAvailable
+    let m = a.shape[0]
+    let k = a.shape[1]
+    let n = b.shape[1]
+    let x = GemmOperand(a)
+    let y = GemmOperand(b)
+    switch out.dtype {
+    case .float32:
+        ember_sgemm(
+            x.transposed ? 1 : 0, y.transposed ? 1 : 0, Int64(m), Int64(n), Int64(k), Float(alpha),
+            x.tensor.base(Float.self), Int64(x.leadingDimension), y.tensor.base(Float.self),
+            Int64(y.leadingDimension), Float(beta), out.base(Float.self), Int64(Swift.max(n, 1)))
+    case .float64:
+        ember_dgemm(
+            x.transposed ? 1 : 0, y.transposed ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha,
+            x.tensor.base(Double.self), Int64(x.leadingDimension), y.tensor.base(Double.self),
+            Int64(y.leadingDimension), beta, out.base(Double.self), Int64(Swift.max(n, 1)))
+    default:
+        // Integer matmul: a plain triple loop (rare; PyTorch supports it too).
+        let pa = a.contiguous()
+        let pb = b.contiguous()
+        let ia = pa.base(Int64.self)
+        let ib = pb.base(Int64.self)
+        let io = out.base(Int64.self)
+        for i in 0..<m {
+            for j in 0..<n {
+                var acc: Int64 = beta == 0 ? 0 : io[i * n + j] * Int64(beta)
+                for p in 0..<k { acc &+= Int64(alpha) * ia[i * k + p] * ib[p * n + j] }
+                io[i * n + j] = acc
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Product of two matrices (`mm`), with PyTorch's error for mismatched shapes.
+    public func mm(_ other: Tensor) -> Tensor {
+        precondition(dim == 2, "self must be a matrix")
+        precondition(other.dim == 2, "mat2 must be a matrix")
+        precondition(
+            shape[1] == other.shape[0],
+            "mat1 and mat2 shapes cannot be multiplied (\(shape[0])x\(shape[1]) and \(other.shape[0])x\(other.shape[1]))"
+        )
+        precondition(
+            dtype == other.dtype,
+            "expected m1 and m2 to have the same dtype, but got: \(dtype.cName) != \(other.dtype.cName)")
+        precondition(dtype != .bool, "\"addmm_impl_cpu_\" not implemented for 'Bool'")
+        let out = Tensor(empty: [shape[0], other.shape[1]], dtype: dtype, zeroed: false)
+        gemm(detach(), other.detach(), into: out)
+        return Tensor.record("MmBackward0", output: out, inputs: [self, other], saving: [self, other]) {
+            g, needs in
+            [needs[0] ? g.mm(other.t()) : nil, needs[1] ? self.t().mm(g) : nil]
+        }
+    }
+
+    /// Batched product of 3-D tensors `[b, n, m] @ [b, m, p]` (`bmm`).
+    public func bmm(_ other: Tensor) -> Tensor {
+        precondition(dim == 3, "batch1 must be a 3D tensor")
+        precondition(other.dim == 3, "batch2 must be a 3D tensor")
+        precondition(
+            shape[0] == other.shape[0],
+            "batch1 and batch2 must have same number of batches, got \(shape[0]) and \(other.shape[0])")
+        precondition(
+            shape[2] == other.shape[1],
+            "Expected size for first two dimensions of batch2 tensor to be: [\(shape[0]), \(shape[2])] but got: [\(other.shape[0]), \(other.shape[1])]."
+        )
+        precondition(
+            dtype == other.dtype,
+            "expected scalar type \(dtype.pytorchName) but found \(other.dtype.pytorchName)")
+        let out = Tensor(empty: [shape[0], shape[1], other.shape[2]], dtype: dtype, zeroed: false)
+        let a = detach()
+        let b = other.detach()
+        for i in 0..<shape[0] {
+            gemm(a.select(dim: 0, index: i), b.select(dim: 0, index: i), into: out.detach().select(dim: 0, index: i))
+        }
+        return Tensor.record("BmmBackward0", output: out, inputs: [self, other], saving: [self, other]) {
+            g, needs in
+            [
+                needs[0] ? g.bmm(other.transpose(1, 2)) : nil,
+                needs[1] ? self.transpose(1, 2).bmm(g) : nil,
+            ]
+        }
+    }
+
+    /// Matrix product with PyTorch's rules (`matmul`, `@`): 1-D·1-D is a dot product, 1-D operands
+    /// gain and then lose a dimension, and leading batch dimensions broadcast.
+    public func matmul(_ other: Tensor) -> Tensor {
+        precondition(dim > 0 && other.dim > 0, "both arguments to matmul need to be at least 1D, but they are \(dim)D and \(other.dim)D")
+        let dtype = resultType(self, other)
+        let a = self.to(dtype)
+        let b = other.to(dtype)
+        switch (a.dim, b.dim) {
+        case (1, 1):
+            precondition(
+                a.shape[0] == b.shape[0],
+                "inconsistent tensor size, expected tensor [\(a.shape[0])] and src [\(b.shape[0])] to have the same number of elements, but got \(a.shape[0]) and \(b.shape[0]) elements respectively"
+            )
+            return a.unsqueeze(0).mm(b.unsqueeze(1)).reshape([])
+        case (2, 1):
+            return a.mm(b.unsqueeze(1)).squeeze(dim: 1)
+        case (1, 2):
+            return a.unsqueeze(0).mm(b).squeeze(dim: 0)
+        case (2, 2):
+            return a.mm(b)
+        case (_, 1):
+            return a.matmul(b.unsqueeze(1)).squeeze(dim: -1)
+        case (1, _):
+            return a.unsqueeze(0).matmul(b).squeeze(dim: -2)
+        default:
+            if b.dim == 2 && a.isContiguous {
+                // Fold the batch into rows: one GEMM instead of many.
+                let rows = a.shape.dropLast().reduce(1, *)
+                return a.reshape([rows, a.shape[a.dim - 1]]).mm(b).reshape(Array(a.shape.dropLast()) + [b.shape[1]])
+            }
+            let n = a.shape[a.dim - 2]
+            let k = a.shape[a.dim - 1]
+            let k2 = b.shape[b.dim - 2]
+            let p = b.shape[b.dim - 1]
+            precondition(
+                k == k2,
+                "mat1 and mat2 shapes cannot be multiplied (\(a.shape.dropLast().reduce(1, *))x\(k) and \(k2)x\(p))")
+            let batch = broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)))
+            let count = batch.reduce(1, *)
+            let x = a.expand(batch + [n, k]).reshape([count, n, k])
+            let y = b.expand(batch + [k, p]).reshape([count, k, p])
+            return x.bmm(y).reshape(batch + [n, p])
+        }
+    }
+
+    /// `beta * input + alpha * (mat1 @ mat2)` (`torch.addmm`); `input` broadcasts.
+    public static func addmm(_ input: Tensor, _ mat1: Tensor, _ mat2: Tensor, beta: Double = 1, alpha: Double = 1)
+        -> Tensor
+    {
+        let product = mat1.mm(mat2)
+        let scaled = alpha == 1 ? product : product * alpha
+        return beta == 1 ? scaled + input : scaled + input * beta
+    }
+}
+
+/// Matrix product with PyTorch's broadcasting rules (`torch.matmul(a, b)`).
+public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { a.matmul(b) }
+
+extension DType {
+    /// The C++ scalar name PyTorch uses in some messages (`float`, `double`).
+    var cName: String {
+        switch self {
+        case .float32: "float"
+        case .float64: "double"
+        case .int64: "long int"
+        case .bool: "bool"
+        }
+    }
+}
