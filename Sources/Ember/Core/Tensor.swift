@@ -7,13 +7,13 @@
 /// Threading: a tensor and the graph that produced it belong to one thread at a time.
 public final class Tensor: @unchecked Sendable {
     /// The memory this tensor views.
-    let storage: Storage
+    var storage: Storage
     /// Sizes of each dimension (`torch.Tensor.shape`).
-    public let shape: [Int]
+    public internal(set) var shape: [Int]
     /// Element steps between neighbours along each dimension (`torch.Tensor.stride()`).
-    public let strides: [Int]
+    public internal(set) var strides: [Int]
     /// Index of the first element in the storage (`torch.Tensor.storage_offset()`).
-    public let storageOffset: Int
+    public internal(set) var storageOffset: Int
 
     /// Leaf flag set by the user (`requires_grad=True` on a leaf).
     var leafRequiresGrad = false
@@ -21,6 +21,8 @@ public final class Tensor: @unchecked Sendable {
     public internal(set) var gradFn: Node?
     /// Whether a non-leaf keeps its gradient after backward (see `retainGrad()`).
     var retainsGrad = false
+    /// Whether a module registers this tensor as a parameter or buffer (see `Parameter`, `Buffer`).
+    var moduleRole: ModuleRole?
     /// Set on views made by view ops (they share memory with a base tensor).
     var isView = false
     /// Set for tensors made from Swift numbers, which take part in type promotion like Python scalars.

@@ -56,7 +56,7 @@ extension Tensor {
 
     /// Limits every element to `[min, max]` (`torch.clamp`); either bound may be omitted.
     ///
-    /// The gradient passes where `min <= x <= max`, as in PyTorch.
+    /// The gradient passes where `min < x < max` (zero at the bounds), as PyTorch 2.x computes it.
     public func clamp(min lower: Double? = nil, max upper: Double? = nil) -> Tensor {
         precondition(lower != nil || upper != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")
         let lo = lower ?? -.infinity
@@ -73,7 +73,7 @@ extension Tensor {
                 return r
             })
         return Tensor.record("ClampBackward1", output: out, inputs: [self], saving: [self]) { g, _ in
-            [g * ((self .>= lo) .& (self .<= hi))]
+            [g * ((self .> lo) .& (self .< hi))]
         }
     }
 

@@ -1,0 +1,92 @@
+/// Weight initialisation (`torch.nn.init`): each function fills a tensor in place without
+/// recording gradients, drawing from `generator` (the default generator unless given).
+public enum Init {
+    /// Fan-in and fan-out of a weight (`_calculate_fan_in_and_fan_out`): for `[out, in, k...]`,
+    /// fan-in is `in × receptive field` and fan-out `out × receptive field`.
+    public static func fans(_ t: Tensor) -> (fanIn: Int, fanOut: Int) {
+        precondition(
+            t.dim >= 2, "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+        let receptive = t.shape.dropFirst(2).reduce(1, *)
+        return (t.shape[1] * receptive, t.shape[0] * receptive)
+    }
+
+    /// The recommended gain for a nonlinearity (`calculate_gain`).
+    public static func gain(_ nonlinearity: String, param: Double? = nil) -> Double {
+        switch nonlinearity {
+        case "linear", "conv1d", "conv2d", "conv3d", "sigmoid", "conv_transpose1d", "conv_transpose2d": return 1
+        case "tanh": return 5.0 / 3
+        case "relu": return 2.0.squareRoot()
+        case "leaky_relu":
+            let slope = param ?? 0.01
+            return (2.0 / (1 + slope * slope)).squareRoot()
+        case "selu": return 3.0 / 4
+        default: fatalError("Unsupported nonlinearity \(nonlinearity)")
+        }
+    }
+
+    /// Fills with samples from U(low, high) (`uniform_`).
+    public static func uniform(_ t: Tensor, low: Double = 0, high: Double = 1, generator: Generator = .default) {
+        let u = Tensor.rand(t.shape, dtype: .float64, generator: generator)
+        noGrad { _ = t.detach().copy_(u * (high - low) + low) }
+    }
+
+    /// Fills with samples from N(mean, std²) (`normal_`).
+    public static func normal(_ t: Tensor, mean: Double = 0, std: Double = 1, generator: Generator = .default) {
+        let n = Tensor.randn(t.shape, dtype: .float64, generator: generator)
+        noGrad { _ = t.detach().copy_(n * std + mean) }
+    }
+
+    /// Fills with `value` (`constant_`).
+    public static func constant(_ t: Tensor, _ value: Double) { noGrad { _ = t.detach().fill_(value) } }
+
+    /// Fills with zeros (`zeros_`).
+    public static func zeros(_ t: Tensor) { constant(t, 0) }
+
+    /// Fills with ones (`ones_`).
+    public static func ones(_ t: Tensor) { constant(t, 1) }
+
+    /// Kaiming/He uniform (`kaiming_uniform_`): bound `gain × √(3 / fan)`.
+    public static func kaimingUniform(
+        _ t: Tensor, a: Double = 0, mode: String = "fan_in", nonlinearity: String = "leaky_relu",
+        generator: Generator = .default
+    ) {
+        let (fanIn, fanOut) = fans(t)
+        let fan = Double(mode == "fan_in" ? fanIn : fanOut)
+        let bound = gain(nonlinearity, param: a) * (3 / fan).squareRoot()
+        uniform(t, low: -bound, high: bound, generator: generator)
+    }
+
+    /// Kaiming/He normal (`kaiming_normal_`): std `gain / √fan`.
+    public static func kaimingNormal(
+        _ t: Tensor, a: Double = 0, mode: String = "fan_in", nonlinearity: String = "leaky_relu",
+        generator: Generator = .default
+    ) {
+        let (fanIn, fanOut) = fans(t)
+        let fan = Double(mode == "fan_in" ? fanIn : fanOut)
+        normal(t, std: gain(nonlinearity, param: a) / fan.squareRoot(), generator: generator)
+    }
+
+    /// Glorot uniform (`xavier_uniform_`): bound `gain × √(6 / (fanIn + fanOut))`.
+    public static func xavierUniform(_ t: Tensor, gain: Double = 1, generator: Generator = .default) {
+        let (fanIn, fanOut) = fans(t)
+        let bound = gain * (6 / Double(fanIn + fanOut)).squareRoot()
+        uniform(t, low: -bound, high: bound, generator: generator)
+    }
+
+    /// Glorot normal (`xavier_normal_`): std `gain × √(2 / (fanIn + fanOut))`.
+    public static func xavierNormal(_ t: Tensor, gain: Double = 1, generator: Generator = .default) {
+        let (fanIn, fanOut) = fans(t)
+        normal(t, std: gain * (2 / Double(fanIn + fanOut)).squareRoot(), generator: generator)
+    }
+
+    /// PyTorch's default for Linear and Conv layers (`reset_parameters`): weight Kaiming-uniform
+    /// with a = √5, i.e. U(-1/√fanIn, 1/√fanIn), and the bias from the same range.
+    static func defaultLayerInit(weight: Tensor, bias: Tensor?, fanIn: Int? = nil) {
+        kaimingUniform(weight, a: 5.0.squareRoot())
+        if let bias {
+            let fan = fanIn ?? fans(weight).fanIn
+            let bound = fan > 0 ? 1 / Double(fan).squareRoot() : 0
+            uniform(bias, low: -bound, high: bound)
+        }
+    }
+}
