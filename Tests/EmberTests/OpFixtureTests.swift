@@ -208,7 +208,7 @@ private func varianceLike(
 }
 
 /// Every op key in ops.json, run through Ember.
-let fixtureOps: [String: FixtureOp] = [
+let coreFixtureOps: [String: FixtureOp] = [
     // Binary arithmetic.
     "add": { xs, p in arithmetic(xs, p, tt: { $0 + $1 }, td: { $0 + $1 }, dt: { $0 + $1 }, ti: { $0 + $1 }, it: { $0 + $1 }) },
     "sub": { xs, p in arithmetic(xs, p, tt: { $0 - $1 }, td: { $0 - $1 }, dt: { $0 - $1 }, ti: { $0 - $1 }, it: { $0 - $1 }) },
@@ -327,6 +327,9 @@ let fixtureOps: [String: FixtureOp] = [
     "bmm": { xs, _ in xs[0].bmm(xs[1]) },
     "addmm": { xs, p in Tensor.addmm(xs[0], xs[1], xs[2], beta: p.double("beta")!, alpha: p.double("alpha")!) },
 ]
+
+/// Every op key in ops.json: the tensor core's and nn.functional's.
+let fixtureOps = coreFixtureOps.merging(nnFixtureOps) { core, _ in core }
 
 /// The generic pre-processing of make_fixtures.py: non-contiguous views of the leaves.
 func fixturePreprocess(_ leaves: [Tensor], _ p: FixtureParams) -> [Tensor] {

@@ -632,6 +632,13 @@ add_case("mul_0dim_0dim_f64", "mul", [randn([], F64), randn([], F64)])
 add_case("mul_0dim_bcast_f32", "mul", [randn([]), randn([2, 3])])
 
 
+# ----------------------------------------------------------------------------- nn.functional
+
+from nn_cases import add_nn_cases  # noqa: E402  (needs OPS and add_case defined above)
+
+add_nn_cases(OPS, add_case, randn, tensor)
+
+
 # ----------------------------------------------------------------------------- write
 
 def main():

@@ -4,6 +4,9 @@ public final class Sequential: Module {
     /// The modules in order.
     public private(set) var layers: [Module] = []
 
+    /// Children are registered explicitly.
+    override public class var discoversStoredProperties: Bool { false }
+
     /// A chain of the given modules (`Sequential(Linear(784, 256), ReLU(), Linear(256, 10))`).
     public convenience init(_ layers: Module...) { self.init(layers) }
 
@@ -43,6 +46,9 @@ public final class Sequential: Module {
 /// A list of modules registered as children "0", "1", ... (`nn.ModuleList`).
 public final class ModuleList: Module, RandomAccessCollection {
     private var items: [Module] = []
+
+    /// Children are registered explicitly.
+    override public class var discoversStoredProperties: Bool { false }
 
     /// A list holding `modules`.
     public init(_ modules: [Module] = []) {
@@ -84,6 +90,9 @@ public final class ModuleDict: Module {
     /// The keys in insertion order.
     public private(set) var keys: [String] = []
     private var items: [String: Module] = [:]
+
+    /// Children are registered explicitly.
+    override public class var discoversStoredProperties: Bool { false }
 
     /// A dictionary holding `modules` in literal order (`ModuleDict(["cls": ..., "reg": ...])`).
     public init(_ modules: KeyValuePairs<String, Module> = [:]) {

@@ -27,6 +27,10 @@ open class Module: CustomStringConvertible {
     /// (`["runningMean": "running_mean"]`).
     open class var stateKeyOverrides: [String: String] { [:] }
 
+    /// Whether members are found from stored properties; containers, which register their
+    /// children explicitly, turn it off so their internal arrays are not registered twice.
+    open class var discoversStoredProperties: Bool { true }
+
     /// The layer's arguments as shown inside its repr (`in_features=2, out_features=3, bias=True`).
     open var extraRepr: String { "" }
 
@@ -45,7 +49,7 @@ open class Module: CustomStringConvertible {
     /// Own members in registration order: stored properties (superclass first), then explicit ones.
     func members() -> [(name: String, member: Member)] {
         var result: [(String, Member)] = []
-        collect(Mirror(reflecting: self), into: &result)
+        if Self.discoversStoredProperties { collect(Mirror(reflecting: self), into: &result) }
         return result + registered
     }
 
