@@ -1,3 +1,5 @@
+// swift-format-ignore-file: the blocks below are copied verbatim from shared/API.md.
+
 // The code blocks of shared/API.md that the tensor core covers, compiled as written. A renamed
 // spelling fails here before it fails the outside checks. (Models, training and data blocks join
 // this file as nn, optim and data land.)
@@ -11,8 +13,11 @@ import Testing
         let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6] as [Float])
         let b = Tensor(shape: [3], scalars: [1, 2, 3] as [Double])
         let labels = Tensor(shape: [4], scalars: [0, 2, 1, 2] as [Int64])
-        let z = Tensor.zeros([2, 3]), o = Tensor.ones([2, 3], dtype: .float64)
-        let r = Tensor.randn([64, 784]), u = Tensor.rand([3, 3]), i = Tensor.randint(0, 10, [64])
+        let z = Tensor.zeros([2, 3])
+        let o = Tensor.ones([2, 3], dtype: .float64)
+        let r = Tensor.randn([64, 784])
+        let u = Tensor.rand([3, 3])
+        let i = Tensor.randint(0, 10, [64])
         let s = Tensor.arange(0, 10)
         #expect(a.shape == [2, 3])
         #expect(a.size(0) == 2)
@@ -21,9 +26,14 @@ import Testing
         #expect(a.toArray(as: Float.self) == [1, 2, 3, 4, 5, 6])
         let y = (a + 1) * a - a / 2
         let m = a.matmul(Tensor.randn([3, 4]))
-        let v = a.view(-1, 1); let t = a.transpose(0, 1); let p = a.permute(1, 0)
-        let mean = a.mean(), rowSums = a.sum(dim: 1, keepdim: true), best = a.argmax(dim: 1)
-        let loss = a.pow(2).sum(); let item: Double = loss.item()
+        let v = a.view(-1, 1)
+        let t = a.transpose(0, 1)
+        let p = a.permute(1, 0)
+        let mean = a.mean()
+        let rowSums = a.sum(dim: 1, keepdim: true)
+        let best = a.argmax(dim: 1)
+        let loss = a.pow(2).sum()
+        let item: Double = loss.item()
 
         #expect(b.dtype == .float64 && labels.dtype == .int64)
         #expect(z.dtype == .float32 && o.dtype == .float64 && o.toArray(as: Double.self) == [1, 1, 1, 1, 1, 1])
@@ -62,14 +72,29 @@ import Testing
     }
 
     @Test func moreFixedSpellingsForTensors() {
-        let x = Tensor.randn([4, 6]); x.requiresGrad = true
-        _ = x.exp(); _ = x.log(); _ = x.sqrt(); _ = x.tanh(); _ = x.sigmoid(); _ = x.pow(3)
-        _ = x.sum(dim: 0, keepdim: true); _ = x.mean(dim: [0, 1]); _ = x.max(dim: 1).values; _ = x.max(dim: 1).indices
-        _ = x.t(); _ = x.reshape(3, -1); _ = x.unsqueeze(1).expand(4, 5, 6); _ = x.contiguous()
+        let x = Tensor.randn([4, 6])
+        x.requiresGrad = true
+        _ = x.exp()
+        _ = x.log()
+        _ = x.sqrt()
+        _ = x.tanh()
+        _ = x.sigmoid()
+        _ = x.pow(3)
+        _ = x.sum(dim: 0, keepdim: true)
+        _ = x.mean(dim: [0, 1])
+        _ = x.max(dim: 1).values
+        _ = x.max(dim: 1).indices
+        _ = x.t()
+        _ = x.reshape(3, -1)
+        _ = x.unsqueeze(1).expand(4, 5, 6)
+        _ = x.contiguous()
         _ = x.slice(dim: 1, start: 0, end: 6, step: 2)
-        _ = Tensor.cat([x, x], dim: 1); _ = Tensor.stack([x, x], dim: 0)
-        var y = x.detach(); y += 1
-        let logits = Tensor.randn([8, 5]), target = Tensor.randint(0, 5, [8])
+        _ = Tensor.cat([x, x], dim: 1)
+        _ = Tensor.stack([x, x], dim: 0)
+        var y = x.detach()
+        y += 1
+        let logits = Tensor.randn([8, 5])
+        let target = Tensor.randint(0, 5, [8])
         #expect(x.slice(dim: 1, start: 0, end: 6, step: 2).shape == [4, 3])
         #expect(x.unsqueeze(1).expand(4, 5, 6).shape == [4, 5, 6])
         #expect(logits.shape == [8, 5] && target.dtype == .int64)

@@ -79,7 +79,12 @@ struct FixtureTensor: Decodable, Sendable {
     let shape: [Int]
     let dtype: String
     let data: [FixtureJSON]
-    let requires_grad: Bool?
+    let requiresGrad: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case shape, dtype, data
+        case requiresGrad = "requires_grad"
+    }
 
     var doubles: [Double] { data.map { $0.double ?? .nan } }
 
@@ -93,7 +98,7 @@ struct FixtureTensor: Decodable, Sendable {
         case "bool": t = Tensor(shape: shape, scalars: data.map { $0.bool ?? false })
         default: fatalError("unknown dtype \(dtype) in fixture")
         }
-        if requires_grad == true { t.requiresGrad = true }
+        if requiresGrad == true { t.requiresGrad = true }
         return t
     }
 
@@ -210,10 +215,18 @@ private func varianceLike(
 /// Every op key in ops.json, run through Ember.
 let coreFixtureOps: [String: FixtureOp] = [
     // Binary arithmetic.
-    "add": { xs, p in arithmetic(xs, p, tt: { $0 + $1 }, td: { $0 + $1 }, dt: { $0 + $1 }, ti: { $0 + $1 }, it: { $0 + $1 }) },
-    "sub": { xs, p in arithmetic(xs, p, tt: { $0 - $1 }, td: { $0 - $1 }, dt: { $0 - $1 }, ti: { $0 - $1 }, it: { $0 - $1 }) },
-    "mul": { xs, p in arithmetic(xs, p, tt: { $0 * $1 }, td: { $0 * $1 }, dt: { $0 * $1 }, ti: { $0 * $1 }, it: { $0 * $1 }) },
-    "div": { xs, p in arithmetic(xs, p, tt: { $0 / $1 }, td: { $0 / $1 }, dt: { $0 / $1 }, ti: { $0 / $1 }, it: { $0 / $1 }) },
+    "add": { xs, p in
+        arithmetic(xs, p, tt: { $0 + $1 }, td: { $0 + $1 }, dt: { $0 + $1 }, ti: { $0 + $1 }, it: { $0 + $1 })
+    },
+    "sub": { xs, p in
+        arithmetic(xs, p, tt: { $0 - $1 }, td: { $0 - $1 }, dt: { $0 - $1 }, ti: { $0 - $1 }, it: { $0 - $1 })
+    },
+    "mul": { xs, p in
+        arithmetic(xs, p, tt: { $0 * $1 }, td: { $0 * $1 }, dt: { $0 * $1 }, ti: { $0 * $1 }, it: { $0 * $1 })
+    },
+    "div": { xs, p in
+        arithmetic(xs, p, tt: { $0 / $1 }, td: { $0 / $1 }, dt: { $0 / $1 }, ti: { $0 / $1 }, it: { $0 / $1 })
+    },
     "pow": { xs, p in
         guard let s = p.double("scalar") else { return xs[0].pow(xs[1]) }
         return p.string("scalar_type") == "int" ? xs[0].pow(Int(s)) : xs[0].pow(s)

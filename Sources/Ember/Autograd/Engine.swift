@@ -118,7 +118,7 @@ enum Engine {
             if createGraph {
                 tensor.gradStorage = existing + g
             } else {
-                noGrad { _ = existing.add_(g) }
+                noGrad { _ = existing.addInPlace(g) }
             }
         } else {
             // A fresh buffer: the incoming gradient may be shared with another input's gradient.
@@ -181,10 +181,12 @@ public func grad(
     of outputs: [Tensor], withRespectTo inputs: [Tensor], gradOutputs: [Tensor]? = nil,
     retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = false
 ) -> [Tensor?] {
-    let gs = gradOutputs ?? outputs.map { out in
-        precondition(out.count == 1, "grad can be implicitly created only for scalar outputs")
-        return Tensor.onesLike(out)
-    }
+    let gs =
+        gradOutputs
+        ?? outputs.map { out in
+            precondition(out.count == 1, "grad can be implicitly created only for scalar outputs")
+            return Tensor.onesLike(out)
+        }
     for input in inputs {
         precondition(input.requiresGrad, "One of the differentiated Tensors does not require grad")
     }

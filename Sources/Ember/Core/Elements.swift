@@ -95,9 +95,11 @@ func copyElements(into out: Tensor, from source: Tensor) {
 
 private func copyElements<A: TensorScalar>(into out: Tensor, from source: Tensor, as _: A.Type) {
     switch out.dtype {
-    case .float32: map1(into: out, source) { (x: A) in A.self == Float.self ? x as! Float : Float(fromDouble: x.doubleValue) }
+    case .float32:
+        map1(into: out, source) { (x: A) in A.self == Float.self ? x as! Float : Float(fromDouble: x.doubleValue) }
     case .float64: map1(into: out, source) { (x: A) in Double(fromDouble: x.doubleValue) }
-    case .int64: map1(into: out, source) { (x: A) in A.self == Int64.self ? x as! Int64 : Int64(fromDouble: x.doubleValue) }
+    case .int64:
+        map1(into: out, source) { (x: A) in A.self == Int64.self ? x as! Int64 : Int64(fromDouble: x.doubleValue) }
     case .bool: map1(into: out, source) { (x: A) in x.doubleValue != 0 }
     }
 }

@@ -9,9 +9,15 @@ extension Tensor: CustomStringConvertible {
         var body = formatBody(values: values, formatter: formatter, indent: 7)
         if count == 0 && dim == 1 { body = "[]" }
         var suffixes: [String] = []
-        if count == 0 && dim != 1 { suffixes.append("size=(\(shape.map(String.init).joined(separator: ", "))\(dim == 1 ? "," : ""))") }
+        if count == 0 && dim != 1 {
+            suffixes.append("size=(\(shape.map(String.init).joined(separator: ", "))\(dim == 1 ? "," : ""))")
+        }
         if dtype == .float64 || (dtype == .int64 && count == 0) { suffixes.append("dtype=\(dtype)") }
-        if let gradFn { suffixes.append("grad_fn=\(gradFn)") } else if requiresGrad { suffixes.append("requires_grad=True") }
+        if let gradFn {
+            suffixes.append("grad_fn=\(gradFn)")
+        } else if requiresGrad {
+            suffixes.append("requires_grad=True")
+        }
         return "tensor(" + ([body] + suffixes).joined(separator: ", ") + ")"
     }
 
@@ -45,7 +51,8 @@ extension Tensor: CustomStringConvertible {
             lines.append(current)
             return "[" + lines.joined(separator: "\n" + String(repeating: " ", count: indent + 1)) + "]"
         }
-        let separator = "," + String(repeating: "\n", count: dim - level - 1) + String(repeating: " ", count: indent + 1)
+        let separator =
+            "," + String(repeating: "\n", count: dim - level - 1) + String(repeating: " ", count: indent + 1)
         let parts = indices.map { i in
             i < 0
                 ? "..."
@@ -80,7 +87,8 @@ private struct ScalarFormatter {
             } else {
                 let maxValue = magnitudes.max() ?? 0
                 let minValue = magnitudes.min() ?? 0
-                mode = (maxValue / Swift.max(minValue, .leastNonzeroMagnitude) > 1000 || maxValue > 1e8 || minValue < 1e-4)
+                mode =
+                    (maxValue / Swift.max(minValue, .leastNonzeroMagnitude) > 1000 || maxValue > 1e8 || minValue < 1e-4)
                     ? .scientific : .fixed
             }
         }

@@ -27,17 +27,17 @@ public enum Init {
     /// Fills with samples from U(low, high) (`uniform_`).
     public static func uniform(_ t: Tensor, low: Double = 0, high: Double = 1, generator: Generator = .default) {
         let u = Tensor.rand(t.shape, dtype: .float64, generator: generator)
-        noGrad { _ = t.detach().copy_(u * (high - low) + low) }
+        noGrad { _ = t.detach().copy(from: u * (high - low) + low) }
     }
 
     /// Fills with samples from N(mean, std²) (`normal_`).
     public static func normal(_ t: Tensor, mean: Double = 0, std: Double = 1, generator: Generator = .default) {
         let n = Tensor.randn(t.shape, dtype: .float64, generator: generator)
-        noGrad { _ = t.detach().copy_(n * std + mean) }
+        noGrad { _ = t.detach().copy(from: n * std + mean) }
     }
 
     /// Fills with `value` (`constant_`).
-    public static func constant(_ t: Tensor, _ value: Double) { noGrad { _ = t.detach().fill_(value) } }
+    public static func constant(_ t: Tensor, _ value: Double) { noGrad { _ = t.detach().fill(value) } }
 
     /// Fills with zeros (`zeros_`).
     public static func zeros(_ t: Tensor) { constant(t, 0) }

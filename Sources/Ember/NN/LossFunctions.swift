@@ -80,7 +80,9 @@ extension F {
         // softplus(-x) = log1p(exp(-|x|)) + max(-x, 0)
         let softplusNeg = noGrad { (-input.detach().abs()).exp().log1p() + (-input.detach()).relu() }
         let logWeight = posWeight.map { pw in noGrad { (pw.detach() - 1) * target.detach() + 1 } }
-        var loss = noGrad { (1 - target.detach()) * input.detach() + (logWeight.map { $0 * softplusNeg } ?? softplusNeg) }
+        var loss = noGrad {
+            (1 - target.detach()) * input.detach() + (logWeight.map { $0 * softplusNeg } ?? softplusNeg)
+        }
         loss = Tensor.record(
             "BinaryCrossEntropyWithLogitsBackward0", output: loss, inputs: [input, target], saving: [input, target]
         ) { g, needs in
@@ -119,7 +121,8 @@ extension F {
         let classes = logp.shape[1]
         precondition(
             tgt.shape == [logp.shape[0]] + Array(logp.shape.dropFirst(2)),
-            "Expected input batch_size (\(logp.shape[0])) to match target batch_size (\(tgt.dim > 0 ? tgt.shape[0] : 1)).")
+            "Expected input batch_size (\(logp.shape[0])) to match target batch_size (\(tgt.dim > 0 ? tgt.shape[0] : 1))."
+        )
         let ignored = tgt .== Double(ignoreIndex)
         let safeTarget = Tensor.where(ignored, Tensor.zerosLike(tgt), tgt)
         for v in safeTarget.toArray(as: Int64.self) {
@@ -176,7 +179,8 @@ extension F {
         case .mean:
             if let weight {
                 let safe = Tensor.where(ignored, Tensor.zerosLike(target), target)
-                let w = weight.indexSelect(dim: 0, index: safe.reshape([-1])) * (1 - ignored.to(weight.dtype)).reshape([-1])
+                let w =
+                    weight.indexSelect(dim: 0, index: safe.reshape([-1])) * (1 - ignored.to(weight.dtype)).reshape([-1])
                 smoothReduced = smooth.sum() / w.sum()
             } else {
                 smoothReduced = smooth.sum() / (1 - ignored.to(smooth.dtype)).sum()
@@ -193,7 +197,9 @@ extension F {
         let pointwise =
             logTarget
             ? target.exp() * (target - input)
-            : Tensor.where(target .> 0, target * (target.clamp(min: Double.leastNonzeroMagnitude).log() - input), Tensor.zerosLike(input * target))
+            : Tensor.where(
+                target .> 0, target * (target.clamp(min: Double.leastNonzeroMagnitude).log() - input),
+                Tensor.zerosLike(input * target))
         switch reduction {
         case "none": return pointwise
         case "sum": return pointwise.sum()

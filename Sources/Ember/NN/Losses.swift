@@ -113,8 +113,9 @@ public final class CrossEntropyLoss: Loss {
     /// Amount of label smoothing in [0, 1].
     public let labelSmoothing: Double
     /// A cross-entropy loss.
-    public init(weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean, labelSmoothing: Double = 0)
-    {
+    public init(
+        weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean, labelSmoothing: Double = 0
+    ) {
         self.weight = weight.map { Buffer($0) }
         self.ignoreIndex = ignoreIndex
         self.labelSmoothing = labelSmoothing
@@ -123,7 +124,8 @@ public final class CrossEntropyLoss: Loss {
     /// Cross-entropy of logits `input` against `target`.
     override public func forward(_ input: Tensor, _ target: Tensor) -> Tensor {
         F.crossEntropy(
-            input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction, labelSmoothing: labelSmoothing)
+            input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction,
+            labelSmoothing: labelSmoothing)
     }
 }
 

@@ -198,7 +198,7 @@ open class Module: CustomStringConvertible {
             if setToNone {
                 p.grad = nil
             } else if let g = p.grad {
-                noGrad { _ = g.zero_() }
+                noGrad { _ = g.zero() }
             }
         }
     }
@@ -220,7 +220,8 @@ open class Module: CustomStringConvertible {
     /// Converts every floating-point parameter and buffer to `dtype` in place (`to(dtype)`).
     @discardableResult
     public func to(_ dtype: DType) -> Self {
-        precondition(dtype.isFloatingPoint, "nn.Module.to only accepts floating point dtypes, but got desired dtype=\(dtype)")
+        precondition(
+            dtype.isFloatingPoint, "nn.Module.to only accepts floating point dtypes, but got desired dtype=\(dtype)")
         noGrad {
             for t in parameters() + buffers() where t.dtype.isFloatingPoint && t.dtype != dtype {
                 t.setData(t.detach().to(dtype).contiguous())

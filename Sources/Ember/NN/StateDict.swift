@@ -36,11 +36,11 @@ extension Module {
         var stack: [(String, Module)] = [("", self)]
         while let (prefix, module) = stack.popLast() {
             let members = module.members()
-            for case let (name, .parameter(t)) in members { result.append((prefix + name, t.detach())) }
-            for case let (name, .buffer(t, persistent)) in members where persistent {
+            for case (let name, .parameter(let t)) in members { result.append((prefix + name, t.detach())) }
+            for case (let name, .buffer(let t, let persistent)) in members where persistent {
                 result.append((prefix + name, t.detach()))
             }
-            for case let (name, .module(child)) in members.reversed() { stack.append((prefix + name + ".", child)) }
+            for case (let name, .module(let child)) in members.reversed() { stack.append((prefix + name + ".", child)) }
         }
         return result
     }
@@ -87,7 +87,7 @@ extension Module {
         }
         noGrad {
             for (key, target) in own {
-                if let source = stateDict[key] { target.detach().copy_(source) }
+                if let source = stateDict[key] { target.detach().copy(from: source) }
             }
         }
         return IncompatibleKeys(missingKeys: missing, unexpectedKeys: unexpected)

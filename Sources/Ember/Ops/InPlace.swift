@@ -16,12 +16,10 @@ extension Tensor {
         return recording
     }
 
-    /// Writes `result` (already computed) into this tensor and records `backward` if needed.
+    /// After an in-place write: bumps the version and records `backward` if needed.
     private func commitInPlace(
-        _ name: String, inputs: [Tensor], recording: Bool, write: () -> Void,
-        backward: @escaping (Tensor, [Bool]) -> [Tensor?]
+        _ name: String, inputs: [Tensor], recording: Bool, backward: @escaping (Tensor, [Bool]) -> [Tensor?]
     ) -> Tensor {
-        write()
         bumpVersion()
         if recording {
             Tensor.record(name, output: self, inputs: [self] + inputs, backward: backward)
@@ -51,10 +49,8 @@ extension Tensor {
         let recording = prepareInPlace([other])
         // Multiplication and division need the original values for their gradients.
         let original = recording && (op == .mul || op == .div) ? noGrad { self.detach().clone() } : nil
-        return commitInPlace(
-            name, inputs: [other], recording: recording,
-            write: { arithmetic(op, into: self, self, other) }
-        ) { g, needs in
+        arithmetic(op, into: self, self, other)
+        return commitInPlace(name, inputs: [other], recording: recording) { g, needs in
             switch op {
             case .add: return [g, g]
             case .sub: return [g, needs[1] ? -g : nil]
@@ -67,62 +63,67 @@ extension Tensor {
     }
 
     /// Adds `other` in place (`add_`).
-    @discardableResult public func add_(_ other: Tensor) -> Tensor { arithmeticInPlace(.add, other, "AddBackward0") }
+    @discardableResult public func addInPlace(_ other: Tensor) -> Tensor {
+        arithmeticInPlace(.add, other, "AddBackward0")
+    }
     /// Subtracts `other` in place (`sub_`).
-    @discardableResult public func sub_(_ other: Tensor) -> Tensor { arithmeticInPlace(.sub, other, "SubBackward0") }
+    @discardableResult public func subInPlace(_ other: Tensor) -> Tensor {
+        arithmeticInPlace(.sub, other, "SubBackward0")
+    }
     /// Multiplies by `other` in place (`mul_`).
-    @discardableResult public func mul_(_ other: Tensor) -> Tensor { arithmeticInPlace(.mul, other, "MulBackward0") }
+    @discardableResult public func mulInPlace(_ other: Tensor) -> Tensor {
+        arithmeticInPlace(.mul, other, "MulBackward0")
+    }
     /// Divides by `other` in place (`div_`).
-    @discardableResult public func div_(_ other: Tensor) -> Tensor { arithmeticInPlace(.div, other, "DivBackward0") }
+    @discardableResult public func divInPlace(_ other: Tensor) -> Tensor {
+        arithmeticInPlace(.div, other, "DivBackward0")
+    }
 
     /// Adds `other` in place (the seed's `x += residual`); autograd stays correct.
-    public static func += (lhs: inout Tensor, rhs: Tensor) { lhs.add_(rhs) }
+    public static func += (lhs: inout Tensor, rhs: Tensor) { lhs.addInPlace(rhs) }
     /// Subtracts `other` in place.
-    public static func -= (lhs: inout Tensor, rhs: Tensor) { lhs.sub_(rhs) }
+    public static func -= (lhs: inout Tensor, rhs: Tensor) { lhs.subInPlace(rhs) }
     /// Multiplies in place.
-    public static func *= (lhs: inout Tensor, rhs: Tensor) { lhs.mul_(rhs) }
+    public static func *= (lhs: inout Tensor, rhs: Tensor) { lhs.mulInPlace(rhs) }
     /// Divides in place.
-    public static func /= (lhs: inout Tensor, rhs: Tensor) { lhs.div_(rhs) }
+    public static func /= (lhs: inout Tensor, rhs: Tensor) { lhs.divInPlace(rhs) }
     /// Adds a number in place.
-    public static func += (lhs: inout Tensor, rhs: Double) { lhs.add_(.wrapping(rhs, dtype: .float64)) }
+    public static func += (lhs: inout Tensor, rhs: Double) { lhs.addInPlace(.wrapping(rhs, dtype: .float64)) }
     /// Subtracts a number in place.
-    public static func -= (lhs: inout Tensor, rhs: Double) { lhs.sub_(.wrapping(rhs, dtype: .float64)) }
+    public static func -= (lhs: inout Tensor, rhs: Double) { lhs.subInPlace(.wrapping(rhs, dtype: .float64)) }
     /// Multiplies by a number in place.
-    public static func *= (lhs: inout Tensor, rhs: Double) { lhs.mul_(.wrapping(rhs, dtype: .float64)) }
+    public static func *= (lhs: inout Tensor, rhs: Double) { lhs.mulInPlace(.wrapping(rhs, dtype: .float64)) }
     /// Divides by a number in place.
-    public static func /= (lhs: inout Tensor, rhs: Double) { lhs.div_(.wrapping(rhs, dtype: .float64)) }
+    public static func /= (lhs: inout Tensor, rhs: Double) { lhs.divInPlace(.wrapping(rhs, dtype: .float64)) }
     /// Adds an integer in place.
-    public static func += (lhs: inout Tensor, rhs: Int) { lhs.add_(.wrapping(Double(rhs), dtype: .int64)) }
+    public static func += (lhs: inout Tensor, rhs: Int) { lhs.addInPlace(.wrapping(Double(rhs), dtype: .int64)) }
     /// Subtracts an integer in place.
-    public static func -= (lhs: inout Tensor, rhs: Int) { lhs.sub_(.wrapping(Double(rhs), dtype: .int64)) }
+    public static func -= (lhs: inout Tensor, rhs: Int) { lhs.subInPlace(.wrapping(Double(rhs), dtype: .int64)) }
     /// Multiplies by an integer in place.
-    public static func *= (lhs: inout Tensor, rhs: Int) { lhs.mul_(.wrapping(Double(rhs), dtype: .int64)) }
+    public static func *= (lhs: inout Tensor, rhs: Int) { lhs.mulInPlace(.wrapping(Double(rhs), dtype: .int64)) }
     /// Divides by an integer in place.
-    public static func /= (lhs: inout Tensor, rhs: Int) { lhs.div_(.wrapping(Double(rhs), dtype: .int64)) }
+    public static func /= (lhs: inout Tensor, rhs: Int) { lhs.divInPlace(.wrapping(Double(rhs), dtype: .int64)) }
 
     /// Sets every element to `value` in place (`fill_`).
     @discardableResult
-    public func fill_(_ value: Double) -> Tensor {
+    public func fill(_ value: Double) -> Tensor {
         let recording = prepareInPlace([])
-        return commitInPlace("FillBackward0", inputs: [], recording: recording, write: { fillStorage(value) }) {
-            g, _ in [Tensor.zerosLike(g)]
-        }
+        fillStorage(value)
+        return commitInPlace("FillBackward0", inputs: [], recording: recording) { g, _ in [Tensor.zerosLike(g)] }
     }
 
     /// Sets every element to zero in place (`zero_`).
     @discardableResult
-    public func zero_() -> Tensor { fill_(0) }
+    public func zero() -> Tensor { fill(0) }
 
     /// Copies `source` (broadcast, converted to this dtype) into this tensor in place (`copy_`).
     @discardableResult
-    public func copy_(_ source: Tensor) -> Tensor {
+    public func copy(from source: Tensor) -> Tensor {
         checkInPlaceShape(source)
         let recording = prepareInPlace([source])
         let sourceType = source.dtype
-        return commitInPlace(
-            "CopyBackwards", inputs: [source], recording: recording,
-            write: { copyElements(into: self, from: source) }
-        ) { g, needs in
+        copyElements(into: self, from: source)
+        return commitInPlace("CopyBackwards", inputs: [source], recording: recording) { g, needs in
             [Tensor.zerosLike(g), needs[1] ? g.to(sourceType) : nil]
         }
     }

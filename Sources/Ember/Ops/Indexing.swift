@@ -147,7 +147,9 @@ extension Tensor {
             // Whole rows: one memcpy each (the DataLoader's batch gather).
             let row = count / Swift.max(self.shape[0], 1) * dtype.itemSize
             let src = storage.data + storageOffset * dtype.itemSize
-            for (i, r) in idx.enumerated() { (out.storage.data + i * row).copyMemory(from: src + r * row, byteCount: row) }
+            for (i, r) in idx.enumerated() {
+                (out.storage.data + i * row).copyMemory(from: src + r * row, byteCount: row)
+            }
         } else {
             for (i, r) in idx.enumerated() {
                 copyElements(into: out.detach().select(dim: d, index: i), from: detach().select(dim: d, index: r))
@@ -166,7 +168,7 @@ extension Tensor {
         let out = noGrad { self.detach().clone() }
         noGrad {
             for (i, r) in idx.enumerated() {
-                out.select(dim: d, index: r).add_(source.detach().select(dim: d, index: i))
+                out.select(dim: d, index: r).addInPlace(source.detach().select(dim: d, index: i))
             }
         }
         return Tensor.record("IndexAddBackward0", output: out, inputs: [self, source], saving: [index]) {
@@ -177,7 +179,9 @@ extension Tensor {
 
     /// A copy with `value` where `mask` is true (`masked_fill`); `mask` broadcasts.
     public func maskedFill(_ mask: Tensor, value: Double) -> Tensor {
-        precondition(mask.dtype == .bool, "masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.pytorchName)")
+        precondition(
+            mask.dtype == .bool,
+            "masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.pytorchName)")
         return Tensor.where(mask, Tensor.wrapping(value, dtype: dtype.isFloatingPoint ? .float64 : dtype), self)
             .to(dtype)
     }
@@ -225,7 +229,7 @@ extension Tensor {
     /// into it.
     public subscript(_ index: Int) -> Tensor {
         get { select(dim: 0, index: index) }
-        set { noGradIfNeeded(newValue) { self.select(dim: 0, index: index).copy_(newValue) } }
+        set { noGradIfNeeded(newValue) { self.select(dim: 0, index: index).copy(from: newValue) } }
     }
 
     /// Nested integer indexing (`x[i, j]`), a view.
@@ -239,7 +243,9 @@ extension Tensor {
     public subscript(_ range: Range<Int>) -> Tensor {
         get { slice(dim: 0, start: range.lowerBound, end: range.upperBound) }
         set {
-            noGradIfNeeded(newValue) { self.slice(dim: 0, start: range.lowerBound, end: range.upperBound).copy_(newValue) }
+            noGradIfNeeded(newValue) {
+                self.slice(dim: 0, start: range.lowerBound, end: range.upperBound).copy(from: newValue)
+            }
         }
     }
 

@@ -135,7 +135,9 @@ extension Tensor {
     /// Matrix product with PyTorch's rules (`matmul`, `@`): 1-D·1-D is a dot product, 1-D operands
     /// gain and then lose a dimension, and leading batch dimensions broadcast.
     public func matmul(_ other: Tensor) -> Tensor {
-        precondition(dim > 0 && other.dim > 0, "both arguments to matmul need to be at least 1D, but they are \(dim)D and \(other.dim)D")
+        precondition(
+            dim > 0 && other.dim > 0,
+            "both arguments to matmul need to be at least 1D, but they are \(dim)D and \(other.dim)D")
         let dtype = resultType(self, other)
         let a = self.to(dtype)
         let b = other.to(dtype)

@@ -25,7 +25,8 @@ extension Tensor {
                 known *= s
             }
         }
-        let invalid = "shape '[\(requested.map(String.init).joined(separator: ", "))]' is invalid for input of size \(count)"
+        let invalid =
+            "shape '[\(requested.map(String.init).joined(separator: ", "))]' is invalid for input of size \(count)"
         if let i = inferred {
             precondition(known != 0 && count % known == 0, invalid)
             shape[i] = count / known
@@ -135,7 +136,8 @@ extension Tensor {
         return makeView("TBackward0", shape: [shape[1], shape[0]], strides: [strides[1], strides[0]]) { $0.t() }
     }
 
-    /// The transpose of a matrix (`.T` / `.mT` for 2-D tensors).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    /// All dimensions reversed (PyTorch's `.T`).
     public var T: Tensor { dim < 2 ? self : permute(Array((0..<dim).reversed())) }
 
     /// Broadcasts size-1 dimensions to larger sizes without copying; -1 keeps a size (`expand`).
@@ -149,7 +151,10 @@ extension Tensor {
         var newStrides = [Int](repeating: 0, count: sizes.count)
         for i in 0..<sizes.count {
             if i < lead {
-                precondition(sizes[i] >= 0, "The expanded size of the tensor (\(sizes[i])) isn't allowed in a leading, non-existing dimension \(i)")
+                precondition(
+                    sizes[i] >= 0,
+                    "The expanded size of the tensor (\(sizes[i])) isn't allowed in a leading, non-existing dimension \(i)"
+                )
                 newShape[i] = sizes[i]
                 continue
             }
@@ -258,7 +263,7 @@ extension Tensor {
     /// of a view. Differentiable (its gradient is `region` of the incoming gradient).
     func embedded(in shape: [Int], _ name: String, region: @escaping (Tensor) -> Tensor) -> Tensor {
         let out = Tensor.zeros(shape, dtype: dtype)
-        noGrad { region(out).copy_(self) }
+        noGrad { region(out).copy(from: self) }
         return Tensor.record(name, output: out, inputs: [self]) { g, _ in [region(g)] }
     }
 }
