@@ -34,7 +34,7 @@ enum Engine {
         var stack: [Node] = roots.compactMap(\.gradFn)
         var seen = Set(stack.map(ObjectIdentifier.init))
         while let node = stack.popLast() {
-            for case .node(let next) in node.edges.compactMap({ $0 }) {
+            for case .node(let next) in node.inputs.compactMap(\.edge) {
                 let id = ObjectIdentifier(next)
                 dependencies[id, default: 0] += 1
                 if seen.insert(id).inserted { stack.append(next) }
@@ -59,7 +59,7 @@ enum Engine {
             while let node = ready.popLast() {
                 let id = ObjectIdentifier(node)
                 let incoming = pending.removeValue(forKey: id)
-                var inputGrads: [Tensor?] = Array(repeating: nil, count: node.edges.count)
+                var inputGrads: [Tensor?] = Array(repeating: nil, count: node.inputs.count)
                 if let g = incoming {
                     for weak in node.retainedTensors {
                         if let t = weak.tensor { accumulateGrad(into: t, g, createGraph: createGraph) }
@@ -68,11 +68,9 @@ enum Engine {
                     inputGrads = apply(node, g)
                     if !retainGraph { node.release() }
                 }
-                for (i, edge) in node.edges.enumerated() {
-                    guard let edge else { continue }
-                    let g = inputGrads[i].map {
-                        reduce($0, toShape: node.inputShapes[i], dtype: node.inputDTypes[i])
-                    }
+                for (i, input) in node.inputs.enumerated() {
+                    guard let edge = input.edge else { continue }
+                    let g = inputGrads[i].map { reduce($0, toShape: input.shape, dtype: input.dtype) }
                     switch edge {
                     case .leaf(let leaf):
                         if let g { deliverToLeaf(leaf, g) }
@@ -100,7 +98,7 @@ enum Engine {
                 "one of the variables needed for gradient computation has been modified by an inplace operation: [\(tensor.typeDescription)], which is output 0 of \(tensor.gradFn?.name ?? "a leaf"), is at version \(tensor.version); expected version \(version) instead. Hint: the backtrace further above can show the operation that failed to compute its gradient. The variable in question was changed in there or anywhere later. Good luck!"
             )
         }
-        return backward(grad)
+        return backward(grad, node.needsInputGrad)
     }
 
     /// Sums a gradient over broadcast dimensions back to an input's shape and casts it to its dtype.

@@ -9,40 +9,41 @@ enum Edge {
 public final class Node: CustomStringConvertible {
     /// PyTorch's name for the backward function, such as `AddBackward0`.
     public let name: String
-    /// One entry per input; `nil` where that input needs no gradient.
-    let edges: [Edge?]
-    /// Shape and dtype of each input, so gradients of broadcast inputs are summed back and cast.
-    let inputShapes: [[Int]]
-    let inputDTypes: [DType]
-    /// Local backward rule: output gradient → input gradients (in input order). `nil` once freed.
-    var backward: ((Tensor) -> [Tensor?])?
+    /// One entry per input: where its gradient goes (`nil` if it needs none), and its shape and
+    /// dtype, so gradients of broadcast inputs are summed back and cast.
+    let inputs: [Input]
+    /// Local backward rule: output gradient and which inputs need one → input gradients (in input
+    /// order). `nil` once freed.
+    var backward: ((Tensor, [Bool]) -> [Tensor?])?
     /// Tensors the rule reads, with their version at record time (checked before running it).
     var saved: [(tensor: Tensor, version: Int)]
     /// Non-leaf tensors produced by this node that asked to keep their gradient.
     var retainedTensors: [WeakTensor] = []
 
-    init(
-        name: String, edges: [Edge?], inputs: [Tensor], saved: [Tensor],
-        backward: @escaping (Tensor) -> [Tensor?]
-    ) {
+    /// What a node knows about one of its inputs.
+    struct Input {
+        let edge: Edge?
+        let shape: [Int]
+        let dtype: DType
+    }
+
+    init(name: String, inputs: [Input], saved: [Tensor], backward: @escaping (Tensor, [Bool]) -> [Tensor?]) {
         self.name = name
-        self.edges = edges
-        self.inputShapes = inputs.map(\.shape)
-        self.inputDTypes = inputs.map(\.dtype)
+        self.inputs = inputs
         self.backward = backward
-        self.saved = saved.map { ($0, $0.version) }
+        self.saved = saved.isEmpty ? [] : saved.map { ($0, $0.version) }
     }
 
     /// `<AddBackward0>`-style name, as PyTorch prints `grad_fn`.
     public var description: String { "<\(name)>" }
 
-    /// Whether input `i` needs a gradient (`needs_input_grad`).
-    func needsGrad(_ i: Int) -> Bool { edges[i] != nil }
+    /// Whether each input needs a gradient (`needs_input_grad`).
+    var needsInputGrad: [Bool] { inputs.map { $0.edge != nil } }
 
     /// The nodes this one feeds gradients into (`next_functions`), `nil` for leaves and constants.
     public var nextFunctions: [Node?] {
-        edges.map { edge in
-            if case .node(let n) = edge { return n }
+        inputs.map { input in
+            if case .node(let n) = input.edge { return n }
             return nil
         }
     }
@@ -66,15 +67,12 @@ extension Tensor {
         _ name: String, output: Tensor, inputs: [Tensor], saving saved: [Tensor] = [],
         backward: @escaping (_ grad: Tensor, _ needs: [Bool]) -> [Tensor?]
     ) -> Tensor {
-        guard GradMode.isEnabled, inputs.contains(where: \.requiresGrad) else { return output }
-        let edges: [Edge?] = inputs.map { input in
-            if let node = input.gradFn { return .node(node) }
-            return input.leafRequiresGrad ? .leaf(input) : nil
+        guard inputs.contains(where: \.requiresGrad), GradMode.isEnabled else { return output }
+        let info = inputs.map { input -> Node.Input in
+            let edge: Edge? = input.gradFn.map { .node($0) } ?? (input.leafRequiresGrad ? .leaf(input) : nil)
+            return Node.Input(edge: edge, shape: input.shape, dtype: input.dtype)
         }
-        let needs = edges.map { $0 != nil }
-        output.gradFn = Node(
-            name: name, edges: edges, inputs: inputs, saved: saved,
-            backward: { grad in backward(grad, needs) })
+        output.gradFn = Node(name: name, inputs: info, saved: saved, backward: backward)
         return output
     }
 

@@ -19,6 +19,12 @@ extension Tensor {
 
 /// `out[i] = f(a[i])`, with `a` broadcast to `out`'s shape.
 func map1<A: TensorScalar, R: TensorScalar>(into out: Tensor, _ a: Tensor, _ f: (A) -> R) {
+    if out.isContiguous && a.isContiguous && a.shape == out.shape {
+        let o = out.base(R.self)
+        let x = a.base(A.self)
+        for i in 0..<out.count { o[i] = f(x[i]) }
+        return
+    }
     let loop = StridedLoop(shape: out.shape, strides: [out.strides, a.broadcastStrides(to: out.shape)])
     let po = out.base(R.self)
     let pa = a.base(A.self)
@@ -39,6 +45,31 @@ func map1<A: TensorScalar, R: TensorScalar>(into out: Tensor, _ a: Tensor, _ f: 
 func map2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
     into out: Tensor, _ a: Tensor, _ b: Tensor, _ f: (A, B) -> R
 ) {
+    // Fast paths: contiguous operands of the output's shape, or a single element on either side.
+    if out.isContiguous {
+        let n = out.count
+        let o = out.base(R.self)
+        let aFull = a.isContiguous && a.shape == out.shape
+        let bFull = b.isContiguous && b.shape == out.shape
+        if aFull && bFull {
+            let x = a.base(A.self)
+            let y = b.base(B.self)
+            for i in 0..<n { o[i] = f(x[i], y[i]) }
+            return
+        }
+        if aFull && b.count == 1 {
+            let x = a.base(A.self)
+            let y = b.base(B.self)[0]
+            for i in 0..<n { o[i] = f(x[i], y) }
+            return
+        }
+        if bFull && a.count == 1 {
+            let x = a.base(A.self)[0]
+            let y = b.base(B.self)
+            for i in 0..<n { o[i] = f(x, y[i]) }
+            return
+        }
+    }
     let loop = StridedLoop(
         shape: out.shape,
         strides: [out.strides, a.broadcastStrides(to: out.shape), b.broadcastStrides(to: out.shape)])

@@ -11,7 +11,8 @@
 /// The version counter is bumped by every in-place write, so autograd can tell when a tensor it
 /// saved for backward has been modified (PyTorch's `_version`).
 final class Storage: @unchecked Sendable {
-    /// Start of the elements, 64-byte aligned.
+    /// Start of the elements: 64-byte aligned for large buffers, 16 for small ones (which then come
+    /// from plain `malloc`, the fast path for the many tiny tensors of a training step).
     let data: UnsafeMutableRawPointer
     /// Number of elements.
     let count: Int
@@ -25,7 +26,7 @@ final class Storage: @unchecked Sendable {
         self.count = count
         self.dtype = dtype
         let bytes = max(count * dtype.itemSize, 1)
-        data = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        data = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: bytes >= 4096 ? 64 : 16)
         if zeroed { memset(data, 0, bytes) }
     }
 

@@ -20,7 +20,13 @@ func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int] {
 /// The dtype of an op on `tensors`, following `torch.result_type`: dimensioned tensors take
 /// priority over 0-dim tensors, which take priority over Swift numbers, unless a lower-priority
 /// operand is of a higher category (bool < integer < floating point).
-func resultType(_ tensors: Tensor...) -> DType {
+func resultType(_ a: Tensor, _ b: Tensor) -> DType {
+    if a.dtype == b.dtype { return a.dtype }
+    return resultType([a, b])
+}
+
+/// `resultType` of any number of tensors.
+func resultType(_ tensors: [Tensor]) -> DType {
     var dimResult: DType?
     var zeroResult: DType?
     var wrappedResult: DType?
