@@ -64,6 +64,9 @@ extension F {
 
     /// `x @ weight.T + bias` with weight `[out, in]` (`F.linear`).
     public static func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        if x.dim == 2, let bias, bias.dtype == x.dtype, weight.dtype == x.dtype {
+            return Tensor.addmm(bias, x, weight.t())
+        }
         let y = x.matmul(weight.t())
         guard let bias else { return y }
         return y + bias

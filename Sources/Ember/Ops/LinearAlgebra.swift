@@ -179,13 +179,41 @@ extension Tensor {
         }
     }
 
-    /// `beta * input + alpha * (mat1 @ mat2)` (`torch.addmm`); `input` broadcasts.
+    /// `beta * input + alpha * (mat1 @ mat2)` (`torch.addmm`), one GEMM with the broadcast
+    /// `input` as its accumulator; `Linear` layers run through it.
     public static func addmm(_ input: Tensor, _ mat1: Tensor, _ mat2: Tensor, beta: Double = 1, alpha: Double = 1)
         -> Tensor
     {
-        let product = mat1.mm(mat2)
-        let scaled = alpha == 1 ? product : product * alpha
-        return beta == 1 ? scaled + input : scaled + input * beta
+        precondition(mat1.dim == 2, "mat1 must be a matrix, got \(mat1.dim)-D tensor")
+        precondition(mat2.dim == 2, "mat2 must be a matrix, got \(mat2.dim)-D tensor")
+        precondition(
+            mat1.shape[1] == mat2.shape[0],
+            "mat1 and mat2 shapes cannot be multiplied (\(mat1.shape[0])x\(mat1.shape[1]) and \(mat2.shape[0])x\(mat2.shape[1]))"
+        )
+        precondition(
+            mat1.dtype == mat2.dtype && input.dtype == mat1.dtype,
+            "expected m1 and m2 to have the same dtype, but got: \(mat1.dtype.cName) != \(mat2.dtype.cName)")
+        let shape = [mat1.shape[0], mat2.shape[1]]
+        precondition(
+            broadcastShapes(input.shape, shape) == shape,
+            "The expanded size of the tensor (\(shape[1])) must match the existing size (\(input.shape.last ?? 1)) at non-singleton dimension 1.  Target sizes: \(shape).  Tensor sizes: \(input.shape)"
+        )
+        let out = Tensor(empty: shape, dtype: mat1.dtype, zeroed: beta == 0)
+        if beta != 0 {
+            copyElements(into: out, from: input)
+            if beta != 1 { noGrad { _ = out.mulInPlace(.wrapping(beta, dtype: .float64)) } }
+        }
+        gemm(mat1.detach(), mat2.detach(), into: out, alpha: alpha, beta: beta == 0 ? 0 : 1)
+        return Tensor.record(
+            "AddmmBackward0", output: out, inputs: [input, mat1, mat2], saving: [mat1, mat2]
+        ) { g, needs in
+            let scaled = alpha == 1 ? g : g * alpha
+            return [
+                needs[0] ? (beta == 1 ? g : g * beta) : nil,
+                needs[1] ? scaled.mm(mat2.t()) : nil,
+                needs[2] ? mat1.t().mm(scaled) : nil,
+            ]
+        }
     }
 }
 
