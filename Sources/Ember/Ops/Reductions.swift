@@ -16,13 +16,23 @@ struct ReductionLayout {
     /// Reduced dimensions, normalised and sorted.
     let dims: [Int]
 
-    init(_ x: Tensor, dims requested: [Int]?) {
+    /// Whether the reduced dimensions are the leading ones of a contiguous input, which is then
+    /// reduced in place row by row (`data` is the input itself, `[inner, outer]` in memory).
+    let reducesLeadingDims: Bool
+
+    init(_ x: Tensor, dims requested: [Int]?, allowLeading: Bool = false) {
         let all = requested == nil || requested!.isEmpty
         let dims = all ? Array(0..<x.dim) : Array(Set(requested!.map { normalizeDim($0, x.dim) })).sorted()
         let kept = (0..<x.dim).filter { !dims.contains($0) }
         let moved = kept + dims
-        let permuted = moved == Array(0..<x.dim) ? x : x.detach().permute(moved)
-        data = permuted.isContiguous ? permuted : noGrad { permuted.clone() }
+        reducesLeadingDims =
+            allowLeading && !kept.isEmpty && dims == Array(0..<dims.count) && x.isContiguous
+        if reducesLeadingDims {
+            data = x
+        } else {
+            let permuted = moved == Array(0..<x.dim) ? x : x.detach().permute(moved)
+            data = permuted.isContiguous ? permuted : noGrad { permuted.clone() }
+        }
         outer = kept.reduce(1) { $0 * x.shape[$1] }
         inner = dims.reduce(1) { $0 * x.shape[$1] }
         keptShape = (0..<x.dim).map { dims.contains($0) ? 1 : x.shape[$0] }
@@ -32,6 +42,22 @@ struct ReductionLayout {
 
     /// The output shape for `keepdim`.
     func shape(keepdim: Bool) -> [Int] { keepdim ? keptShape : droppedShape }
+
+    /// Sums the leading dimensions of a contiguous input: rows of `outer` elements are added up,
+    /// so no transposed copy is made (the gradient of a bias, summed over the batch).
+    func sumLeading<T: NumericScalar>(
+        keepdim: Bool, _: T.Type, accumulate: (inout [Double], UnsafeMutablePointer<T>) -> Void
+    )
+        -> Tensor
+    {
+        var acc = [Double](repeating: 0, count: outer)
+        let src = data.base(T.self)
+        for r in 0..<inner { accumulate(&acc, src + r * outer) }
+        let out = Tensor(empty: shape(keepdim: keepdim), dtype: T.dtype, zeroed: false)
+        let dst = out.base(T.self)
+        for j in 0..<outer { dst[j] = T(fromDouble: acc[j]) }
+        return out
+    }
 
     /// Reduces each run of `inner` elements of type `T` to one value of type `R`.
     func reduce<T: TensorScalar, R: TensorScalar>(
@@ -63,9 +89,17 @@ extension Tensor {
     }
 
     private func sum(dims: [Int]?, keepdim: Bool, name: String) -> Tensor {
-        let layout = ReductionLayout(self, dims: dims)
+        let layout = ReductionLayout(self, dims: dims, allowLeading: dtype.isFloatingPoint)
         let out: Tensor
         switch dtype {
+        case .float32 where layout.reducesLeadingDims:
+            out = layout.sumLeading(keepdim: keepdim, Float.self) { acc, row in
+                for j in 0..<acc.count { acc[j] += Double(row[j]) }
+            }
+        case .float64 where layout.reducesLeadingDims:
+            out = layout.sumLeading(keepdim: keepdim, Double.self) { acc, row in
+                for j in 0..<acc.count { acc[j] += row[j] }
+            }
         case .float32:
             out = layout.reduce(keepdim: keepdim) { (p: UnsafeMutablePointer<Float>, n: Int) -> Float in
                 var acc: Double = 0
