@@ -44,4 +44,11 @@ import Testing
         let v = table(Tensor(shape: [], scalars: [2] as [Int64]))
         #expect(v.shape == [4] && v.toArray(as: Float.self) == table.weight[2].toArray(as: Float.self))
     }
+
+    @Test func outOfRangeIndexStopsWithPyTorchsMessage() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Embedding(5, 2)(Tensor(shape: [1], scalars: [5] as [Int64]))
+        }
+        #expect(layerExitMessage(result).contains("index out of range in self"))
+    }
 }

@@ -270,3 +270,9 @@ func replayFunctionalCase(_ c: LayerFunctionalCase, _ call: ([Tensor?], FixtureP
     }
     return problems
 }
+
+/// What a failed exit test wrote to standard error.
+func layerExitMessage(_ result: ExitTest.Result?) -> String {
+    guard let result else { return "" }
+    return String(decoding: result.standardErrorContent, as: UTF8.self)
+}

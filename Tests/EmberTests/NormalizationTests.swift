@@ -152,4 +152,23 @@ private let normalizationGradchecks: [GradcheckCase] = [
         #expect(bn.runningMean!.dtype == .float64 && bn.numBatchesTracked!.dtype == .int64)
         #expect(bn.numBatchesTracked!.item() == 1)
     }
+
+    @Test func misuseStopsWithPyTorchsMessages() async {
+        var result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = BatchNorm1d(4)(Tensor.randn([1, 4]))
+        }
+        #expect(
+            layerExitMessage(result).contains(
+                "Expected more than 1 value per channel when training, got input size torch.Size([1, 4])"))
+        result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = BatchNorm2d(3)(Tensor.randn([2, 3, 4]))
+        }
+        #expect(layerExitMessage(result).contains("expected 4D input (got 3D input)"))
+        result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = F.layerNorm(Tensor.randn([4, 5]), normalizedShape: [6])
+        }
+        #expect(
+            layerExitMessage(result).contains(
+                "Given normalized_shape=[6], expected input with shape [*, 6], but got input of size[4, 5]"))
+    }
 }

@@ -135,4 +135,19 @@ private func expectGradients(
         #expect(LSTMCell(3, 4, bias: false).description == "LSTMCell(3, 4, bias=False)")
         #expect(GRUCell(3, 4).stateDictKeys() == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"])
     }
+
+    @Test func misuseStopsWithPyTorchsMessages() async {
+        var result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = RNN(3, 4)(Tensor.randn([2, 2, 3]), Tensor.randn([1, 3, 4]))
+        }
+        #expect(layerExitMessage(result).contains("Expected hidden size (1, 2, 4), got [1, 3, 4]"))
+        result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = LSTM(3, 4)(Tensor.randn([2, 2, 5]))
+        }
+        #expect(layerExitMessage(result).contains("input.size(-1) must be equal to input_size. Expected 3, got 5"))
+        result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = GRU(3, 4)(Tensor.randn([2, 2, 2, 3]))
+        }
+        #expect(layerExitMessage(result).contains("GRU: Expected input to be 2D or 3D, got 4D instead"))
+    }
 }

@@ -125,15 +125,16 @@ private enum NormKernel<T: FloatScalar> {
             guard let gradInput else { continue }
             let meanGW = batchStatistics ? sumGW / n : 0
             let meanGWX = batchStatistics ? sumGWX / n : 0
+            // invstd · (g·w − mean(g·w) − x̂ · mean(g·w·x̂)) = g·(invstd·w) + x·k1 + k0.
+            let k1 = -invstd * invstd * meanGWX
+            let k0 = T(-invstd * meanGW - mean * k1)
+            let kx = T(k1)
             for p in 0..<layout.outer {
                 let offset = layout.rowOffset(p, q)
                 for j in 0..<layout.chunks {
-                    let w = weight.map { Double($0[base + j]) } ?? 1
+                    let scale = T(invstd * (weight.map { Double($0[base + j]) } ?? 1))
                     let start = offset + j * layout.chunkLength
-                    for i in start..<(start + layout.chunkLength) {
-                        let xhat = (Double(x[i]) - mean) * invstd
-                        gradInput[i] = T(invstd * (Double(g[i]) * w - meanGW - xhat * meanGWX))
-                    }
+                    for i in start..<(start + layout.chunkLength) { gradInput[i] = g[i] * scale + x[i] * kx + k0 }
                 }
             }
         }

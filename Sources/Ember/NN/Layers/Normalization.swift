@@ -76,7 +76,8 @@ public class BatchNormBase: Module {
 
     /// `8, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True`.
     override public var extraRepr: String {
-        "\(numFeatures), eps=\(eps), momentum=\(momentum.map { "\($0)" } ?? "None"), affine=\(affine.pythonDescription), "
+        let momentumText = momentum.map { "\($0)" } ?? "None"
+        return "\(numFeatures), eps=\(eps), momentum=\(momentumText), affine=\(affine.pythonDescription), "
             + "bias=\((bias != nil).pythonDescription), track_running_stats=\(trackRunningStats.pythonDescription)"
     }
 }
@@ -203,7 +204,8 @@ public final class GroupNorm: Module {
 
     /// `2, 4, eps=1e-05, affine=True, bias=True`.
     override public var extraRepr: String {
-        "\(numGroups), \(numChannels), eps=\(eps), affine=\(affine.pythonDescription), bias=\((bias != nil).pythonDescription)"
+        "\(numGroups), \(numChannels), eps=\(eps), affine=\(affine.pythonDescription), "
+            + "bias=\((bias != nil).pythonDescription)"
     }
 }
 

@@ -69,8 +69,33 @@ private struct RecurrentTape {
     let packed: Tensor
     /// Activated gates `[T, B, gates·H]` (LSTM i, f, g, o; GRU r, z, n).
     let gates: Tensor?
-    /// LSTM cell states `[T, B, H]`, or GRU's `W_hn h + b_hn` `[T, B, H]`.
-    let extra: Tensor?
+    /// LSTM cell states, or GRU's `W_hn h + b_hn`, `[T, B, H]`.
+    let states: Tensor?
+    /// LSTM `tanh(c)`, `[T, B, H]`.
+    let cellTanh: Tensor?
+
+    init(
+        _ mode: RecurrentMode, x: Tensor, h0: Tensor, c0: Tensor?, weights: RecurrentWeights, reverse: Bool
+    ) {
+        let dtype = x.dtype
+        (steps, batch, inputSize) = (x.shape[0], x.shape[1], x.shape[2])
+        hidden = weights.hh.shape[1]
+        self.mode = mode
+        self.reverse = reverse
+        self.x = x.detach().contiguous()
+        self.h0 = h0.detach().contiguous()
+        self.c0 = c0?.detach().contiguous()
+        weightIh = weights.ih.detach()
+        weightHh = weights.hh.detach()
+        biasIh = weights.biasIh?.detach().contiguous()
+        biasHh = weights.biasHh?.detach().contiguous()
+        let sequence = [steps, batch, hidden]
+        packed = Tensor(empty: [steps + (mode == .lstm ? 1 : 0), batch, hidden], dtype: dtype, zeroed: false)
+        let gated = mode == .lstm || mode == .gru
+        gates = gated ? Tensor(empty: [steps, batch, mode.gateCount * hidden], dtype: dtype, zeroed: false) : nil
+        states = gated ? Tensor(empty: sequence, dtype: dtype, zeroed: false) : nil
+        cellTanh = mode == .lstm ? Tensor(empty: sequence, dtype: dtype, zeroed: false) : nil
+    }
 
     var gateWidth: Int { mode.gateCount * hidden }
     var stepSize: Int { batch * hidden }
@@ -80,69 +105,110 @@ private struct RecurrentTape {
 
     /// The hidden state entering step `s`: `h0`, or the output of the previous step.
     func hiddenBefore(_ s: Int) -> Tensor { s == 0 ? h0 : packed.select(dim: 0, index: time(s - 1)) }
+
+    /// The LSTM cell state entering step `s`.
+    func cellBefore<T: FloatScalar>(_ s: Int, _: T.Type) -> UnsafeMutablePointer<T> {
+        s == 0 ? c0!.base(T.self) : states!.base(T.self) + time(s - 1) * stepSize
+    }
 }
 
 @inline(__always)
 private func sigmoid<T: FloatScalar>(_ v: T) -> T { 1 / (1 + T.exp(-v)) }
 
+/// `tanh` through `exp` (glibc's `tanhf` goes through `expm1f`, several times slower): a Taylor
+/// polynomial near zero, `1 - 2 / (e^{2|x|} + 1)` elsewhere; within a few ulps of 1 absolutely.
+@inline(__always)
+private func fastTanh<T: FloatScalar>(_ x: T) -> T {
+    let a = Swift.abs(x)
+    let r: T
+    if a < 0.0625 {
+        let a2: T = a * a
+        let c3: T = 1 / 3
+        let c5: T = 2 / 15
+        let c7: T = 17 / 315
+        let series: T = c3 - a2 * (c5 - a2 * c7)
+        r = a - a * a2 * series
+    } else {
+        r = 1 - 2 / (T.exp(2 * a) + 1)
+    }
+    return x < 0 ? -r : r
+}
+
 /// The forward and backward kernels for one floating-point type.
 private enum RecurrentKernel<T: FloatScalar> {
     static func forward(_ tape: RecurrentTape) {
         let (steps, batch, hidden, width) = (tape.steps, tape.batch, tape.hidden, tape.gateWidth)
+        // Input projection of every time step: one GEMM, plus b_ih.
         let projected = Tensor(empty: [steps * batch, width], dtype: T.dtype, zeroed: false)
         gemm(tape.x.view([steps * batch, tape.inputSize]), tape.weightIh.t(), into: projected)
-        if let b = tape.biasIh?.base(T.self) {
-            let p = projected.base(T.self)
-            for row in 0..<(steps * batch) {
-                for k in 0..<width { p[row * width + k] += b[k] }
-            }
-        }
+        if let b = tape.biasIh?.base(T.self) { addRows(projected.base(T.self), b, rows: steps * batch, width: width) }
+        // Hidden projection h W_hhᵀ + b_hh per step, into a buffer preset with b_hh.
         let recurrent = Tensor(empty: [batch, width], dtype: T.dtype, zeroed: false)
-        let bias = tape.biasHh?.base(T.self)
+        let hw = recurrent.base(T.self)
         let out = tape.packed.base(T.self)
+        let acts = tape.gates?.base(T.self)
+        let states = tape.states?.base(T.self)
+        let tanhC = tape.cellTanh?.base(T.self)
         for s in 0..<steps {
             let t = tape.time(s)
             let before = tape.hiddenBefore(s)
-            gemm(before, tape.weightHh.t(), into: recurrent)
+            if let b = tape.biasHh?.base(T.self) {
+                for row in 0..<batch { (hw + row * width).update(from: b, count: width) }
+            }
+            gemm(before, tape.weightHh.t(), into: recurrent, beta: tape.biasHh == nil ? 0 : 1)
             let xw = projected.base(T.self) + t * batch * width
-            let hw = recurrent.base(T.self)
-            let hPrev = before.base(T.self)
             let h = out + t * tape.stepSize
-            for b in 0..<batch {
-                for k in 0..<hidden {
-                    let o = b * width + k
-                    func pre(_ gate: Int) -> T {
-                        xw[o + gate * hidden] + hw[o + gate * hidden] + (bias?[k + gate * hidden] ?? 0)
+            let step = t * tape.stepSize
+            switch tape.mode {
+            case .rnnTanh:
+                for j in 0..<tape.stepSize { h[j] = fastTanh(xw[j] + hw[j]) }
+            case .rnnRelu:
+                for j in 0..<tape.stepSize { h[j] = Swift.max(xw[j] + hw[j], 0) }
+            case .lstm:
+                let cPrev = tape.cellBefore(s, T.self)
+                for b in 0..<batch {
+                    let (x, r, a) = (xw + b * width, hw + b * width, acts! + t * batch * width + b * width)
+                    for k in 0..<hidden {
+                        let i = sigmoid(x[k] + r[k])
+                        let f = sigmoid(x[k + hidden] + r[k + hidden])
+                        let g = fastTanh(x[k + 2 * hidden] + r[k + 2 * hidden])
+                        let o = sigmoid(x[k + 3 * hidden] + r[k + 3 * hidden])
+                        (a[k], a[k + hidden], a[k + 2 * hidden], a[k + 3 * hidden]) = (i, f, g, o)
+                        let j = b * hidden + k
+                        let c = f * cPrev[j] + i * g
+                        let tc = fastTanh(c)
+                        states![step + j] = c
+                        tanhC![step + j] = tc
+                        h[j] = o * tc
                     }
-                    let j = b * hidden + k
-                    switch tape.mode {
-                    case .rnnTanh: h[j] = T.tanh(pre(0))
-                    case .rnnRelu: h[j] = Swift.max(pre(0), 0)
-                    case .lstm:
-                        let acts = tape.gates!.base(T.self) + t * batch * width
-                        let cells = tape.extra!.base(T.self)
-                        let cPrev = s == 0 ? tape.c0!.base(T.self)[j] : cells[tape.time(s - 1) * tape.stepSize + j]
-                        let (i, f, g, og) = (sigmoid(pre(0)), sigmoid(pre(1)), T.tanh(pre(2)), sigmoid(pre(3)))
-                        let c = f * cPrev + i * g
-                        (acts[o], acts[o + hidden], acts[o + 2 * hidden], acts[o + 3 * hidden]) = (i, f, g, og)
-                        cells[t * tape.stepSize + j] = c
-                        h[j] = og * T.tanh(c)
-                    case .gru:
-                        let acts = tape.gates!.base(T.self) + t * batch * width
-                        let r = sigmoid(pre(0))
-                        let z = sigmoid(pre(1))
-                        let hn = hw[o + 2 * hidden] + (bias?[k + 2 * hidden] ?? 0)
-                        let n = T.tanh(xw[o + 2 * hidden] + r * hn)
-                        (acts[o], acts[o + hidden], acts[o + 2 * hidden]) = (r, z, n)
-                        tape.extra!.base(T.self)[t * tape.stepSize + j] = hn
+                }
+            case .gru:
+                let hPrev = before.base(T.self)
+                for b in 0..<batch {
+                    let (x, rw, a) = (xw + b * width, hw + b * width, acts! + t * batch * width + b * width)
+                    for k in 0..<hidden {
+                        let r = sigmoid(x[k] + rw[k])
+                        let z = sigmoid(x[k + hidden] + rw[k + hidden])
+                        let hn = rw[k + 2 * hidden]
+                        let n = fastTanh(x[k + 2 * hidden] + r * hn)
+                        (a[k], a[k + hidden], a[k + 2 * hidden]) = (r, z, n)
+                        let j = b * hidden + k
+                        states![step + j] = hn
                         h[j] = (1 - z) * n + z * hPrev[j]
                     }
                 }
             }
         }
         if tape.mode == .lstm {
-            let last = tape.extra!.base(T.self) + tape.time(steps - 1) * tape.stepSize
-            (out + steps * tape.stepSize).update(from: last, count: tape.stepSize)
+            (out + steps * tape.stepSize).update(from: tape.cellBefore(steps, T.self), count: tape.stepSize)
+        }
+    }
+
+    /// `rows` rows of `width` elements at `p`, each plus `b`.
+    static func addRows(_ p: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>, rows: Int, width: Int) {
+        for row in 0..<rows {
+            let r = p + row * width
+            for k in 0..<width { r[k] += b[k] }
         }
     }
 
@@ -155,48 +221,53 @@ private enum RecurrentKernel<T: FloatScalar> {
         let gradHh = tape.mode == .gru ? Tensor(empty: [steps * batch, width], dtype: dtype, zeroed: false) : gradIh
         let gradH = Tensor.zeros([batch, hidden], dtype: dtype)
         let gradC = tape.mode == .lstm ? grad.select(dim: 0, index: steps).clone() : nil
-        let g = grad.base(T.self)
-        let out = tape.packed.base(T.self)
+        let (g, out, dh, dc) = (grad.base(T.self), tape.packed.base(T.self), gradH.base(T.self), gradC?.base(T.self))
+        let acts = tape.gates?.base(T.self)
+        let states = tape.states?.base(T.self)
+        let tanhC = tape.cellTanh?.base(T.self)
         for s in Swift.stride(from: steps - 1, through: 0, by: -1) {
             let t = tape.time(s)
+            let step = t * tape.stepSize
             let dIh = gradIh.base(T.self) + t * batch * width
             let dHh = gradHh.base(T.self) + t * batch * width
-            let dh = gradH.base(T.self)
-            let hPrev = tape.hiddenBefore(s).base(T.self)
-            for b in 0..<batch {
-                for k in 0..<hidden {
-                    let j = b * hidden + k
-                    let o = b * width + k
-                    let dht = g[t * tape.stepSize + j] + dh[j]
-                    switch tape.mode {
-                    case .rnnTanh:
-                        let h = out[t * tape.stepSize + j]
-                        dIh[o] = dht * (1 - h * h)
-                    case .rnnRelu:
-                        dIh[o] = out[t * tape.stepSize + j] > 0 ? dht : 0
-                    case .lstm:
-                        let acts = tape.gates!.base(T.self) + t * batch * width
-                        let (i, f, gg, og) = (acts[o], acts[o + hidden], acts[o + 2 * hidden], acts[o + 3 * hidden])
-                        let cells = tape.extra!.base(T.self)
-                        let c = cells[t * tape.stepSize + j]
-                        let cPrev = s == 0 ? tape.c0!.base(T.self)[j] : cells[tape.time(s - 1) * tape.stepSize + j]
-                        let tc = T.tanh(c)
-                        let dc = gradC!.base(T.self)
-                        let dct = dc[j] + dht * og * (1 - tc * tc)
-                        dIh[o] = dct * gg * i * (1 - i)
-                        dIh[o + hidden] = dct * cPrev * f * (1 - f)
-                        dIh[o + 2 * hidden] = dct * i * (1 - gg * gg)
-                        dIh[o + 3 * hidden] = dht * tc * og * (1 - og)
-                        dc[j] = dct * f
-                    case .gru:
-                        let acts = tape.gates!.base(T.self) + t * batch * width
-                        let (r, z, n) = (acts[o], acts[o + hidden], acts[o + 2 * hidden])
-                        let hn = tape.extra!.base(T.self)[t * tape.stepSize + j]
+            switch tape.mode {
+            case .rnnTanh:
+                for j in 0..<tape.stepSize {
+                    let h = out[step + j]
+                    dIh[j] = (g[step + j] + dh[j]) * (1 - h * h)
+                }
+            case .rnnRelu:
+                for j in 0..<tape.stepSize { dIh[j] = out[step + j] > 0 ? g[step + j] + dh[j] : 0 }
+            case .lstm:
+                let cPrev = tape.cellBefore(s, T.self)
+                for b in 0..<batch {
+                    let (a, d) = (acts! + t * batch * width + b * width, dIh + b * width)
+                    for k in 0..<hidden {
+                        let j = b * hidden + k
+                        let (i, f, gg, o) = (a[k], a[k + hidden], a[k + 2 * hidden], a[k + 3 * hidden])
+                        let dht = g[step + j] + dh[j]
+                        let tc = tanhC![step + j]
+                        let dct = dc![j] + dht * o * (1 - tc * tc)
+                        d[k] = dct * gg * i * (1 - i)
+                        d[k + hidden] = dct * cPrev[j] * f * (1 - f)
+                        d[k + 2 * hidden] = dct * i * (1 - gg * gg)
+                        d[k + 3 * hidden] = dht * tc * o * (1 - o)
+                        dc![j] = dct * f
+                    }
+                }
+            case .gru:
+                let hPrev = tape.hiddenBefore(s).base(T.self)
+                for b in 0..<batch {
+                    let (a, di, dr) = (acts! + t * batch * width + b * width, dIh + b * width, dHh + b * width)
+                    for k in 0..<hidden {
+                        let j = b * hidden + k
+                        let (r, z, n) = (a[k], a[k + hidden], a[k + 2 * hidden])
+                        let dht = g[step + j] + dh[j]
                         let dn = dht * (1 - z) * (1 - n * n)
-                        let dr = dn * hn * r * (1 - r)
-                        let dz = dht * (hPrev[j] - n) * z * (1 - z)
-                        (dIh[o], dIh[o + hidden], dIh[o + 2 * hidden]) = (dr, dz, dn)
-                        (dHh[o], dHh[o + hidden], dHh[o + 2 * hidden]) = (dr, dz, dn * r)
+                        let dReset = dn * states![step + j] * r * (1 - r)
+                        let dUpdate = dht * (hPrev[j] - n) * z * (1 - z)
+                        (di[k], di[k + hidden], di[k + 2 * hidden]) = (dReset, dUpdate, dn)
+                        (dr[k], dr[k + hidden], dr[k + 2 * hidden]) = (dReset, dUpdate, dn * r)
                         dh[j] = dht * z
                     }
                 }
@@ -208,11 +279,7 @@ private enum RecurrentKernel<T: FloatScalar> {
         }
 
         var grads: [Tensor?] = []
-        var slot = 0
-        func next(_ compute: () -> Tensor) {
-            grads.append(needs[slot] ? compute() : nil)
-            slot += 1
-        }
+        func next(_ compute: () -> Tensor) { grads.append(needs[grads.count] ? compute() : nil) }
         next {
             let gx = Tensor(empty: [steps * batch, tape.inputSize], dtype: dtype, zeroed: false)
             gemm(gradIh, tape.weightIh, into: gx)
@@ -226,7 +293,7 @@ private enum RecurrentKernel<T: FloatScalar> {
             return gw
         }
         next {
-            // All hidden states entering each time step, in time order, against one GEMM.
+            // The hidden states entering each time step, in time order, against one GEMM.
             let before = Tensor(empty: [steps, batch, hidden], dtype: dtype, zeroed: false)
             for s in 0..<steps {
                 (before.base(T.self) + tape.time(s) * tape.stepSize)
@@ -243,15 +310,11 @@ private enum RecurrentKernel<T: FloatScalar> {
         return grads
     }
 
-    /// Sums of each column of a contiguous matrix.
+    /// Sums of each column of a contiguous matrix, as one GEMM with a row of ones.
     static func columnSums(_ m: Tensor) -> Tensor {
-        let (rows, cols) = (m.shape[0], m.shape[1])
-        var sums = [Double](repeating: 0, count: cols)
-        let p = m.base(T.self)
-        for r in 0..<rows {
-            for c in 0..<cols { sums[c] += Double(p[r * cols + c]) }
-        }
-        return Tensor(shape: [cols], scalars: sums.map { T($0) })
+        let sums = Tensor(empty: [1, m.shape[1]], dtype: T.dtype, zeroed: false)
+        gemm(Tensor.ones([1, m.shape[0]], dtype: T.dtype), m, into: sums)
+        return sums.view([m.shape[1]])
     }
 }
 
@@ -264,18 +327,9 @@ func recurrentLayer(
     _ mode: RecurrentMode, input: Tensor, hidden: Tensor, cell: Tensor?, weights: RecurrentWeights, reverse: Bool
 ) -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
     let dtype = input.dtype
-    let (steps, batch) = (input.shape[0], input.shape[1])
-    let width = weights.hh.shape[0]
-    let size = weights.hh.shape[1]
+    let steps = input.shape[0]
     let isLSTM = mode == .lstm
-    let tape = RecurrentTape(
-        mode: mode, steps: steps, batch: batch, inputSize: input.shape[2], hidden: size, reverse: reverse,
-        x: input.detach().contiguous(), h0: hidden.detach().contiguous(), c0: cell?.detach().contiguous(),
-        weightIh: weights.ih.detach(), weightHh: weights.hh.detach(),
-        biasIh: weights.biasIh?.detach().contiguous(), biasHh: weights.biasHh?.detach().contiguous(),
-        packed: Tensor(empty: [steps + (isLSTM ? 1 : 0), batch, size], dtype: dtype, zeroed: false),
-        gates: isLSTM || mode == .gru ? Tensor(empty: [steps, batch, width], dtype: dtype, zeroed: false) : nil,
-        extra: isLSTM || mode == .gru ? Tensor(empty: [steps, batch, size], dtype: dtype, zeroed: false) : nil)
+    let tape = RecurrentTape(mode, x: input, h0: hidden, c0: cell, weights: weights, reverse: reverse)
     switch dtype {
     case .float32: RecurrentKernel<Float>.forward(tape)
     case .float64: RecurrentKernel<Double>.forward(tape)
