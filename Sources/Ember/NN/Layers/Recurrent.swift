@@ -24,7 +24,7 @@ public class RNNBase: Module {
     public let bidirectional: Bool
     let mode: RecurrentMode
     /// Per layer and direction (forward, then reverse), the registered parameters.
-    let cells: [RecurrentWeights]
+    let layerWeights: [RecurrentWeights]
     /// `RNN`, `LSTM` or `GRU`, as PyTorch's messages name the module.
     let kind: String
 
@@ -49,7 +49,7 @@ public class RNNBase: Module {
         self.bidirectional = bidirectional
         let directions = bidirectional ? 2 : 1
         let width = mode.gateCount * hiddenSize
-        cells = (0..<numLayers).flatMap { layer in
+        layerWeights = (0..<numLayers).flatMap { layer in
             (0..<directions).map { _ in
                 let layerInput = layer == 0 ? inputSize : hiddenSize * directions
                 return RecurrentWeights(
@@ -60,7 +60,7 @@ public class RNNBase: Module {
             }
         }
         super.init()
-        for (index, weights) in cells.enumerated() {
+        for (index, weights) in layerWeights.enumerated() {
             let suffix = "l\(index / directions)" + (index % directions == 1 ? "_reverse" : "")
             let names = ["weight_ih_", "weight_hh_", "bias_ih_", "bias_hh_"].map { $0 + suffix }
             for (name, tensor) in zip(names, weights.all) { registerParameter(name, tensor) }
@@ -97,7 +97,7 @@ public class RNNBase: Module {
             }
             if !batched { given = states.map { $0.unsqueeze(1) } }
         }
-        let weightType = cells[0].ih.dtype
+        let weightType = layerWeights[0].ih.dtype
         precondition(
             x.dtype == weightType,
             "RNN input dtype (torch.\(x.dtype.rawValue)) does not match weight dtype (torch.\(weightType.rawValue)). Convert input: input.to(torch.\(weightType.rawValue)), or convert model: model.to(torch.\(x.dtype.rawValue))"
@@ -124,7 +124,7 @@ public class RNNBase: Module {
                 let index = layer * directions + direction
                 let result = recurrentLayer(
                     mode, input: layerInput, hidden: initial[0].select(dim: 0, index: index),
-                    cell: mode == .lstm ? initial[1].select(dim: 0, index: index) : nil, weights: cells[index],
+                    cell: mode == .lstm ? initial[1].select(dim: 0, index: index) : nil, weights: layerWeights[index],
                     reverse: direction == 1)
                 outputs.append(result.output)
                 finals[0].append(result.hidden)
