@@ -1,0 +1,350 @@
+/// The fused recurrent layer shared by `RNN`, `LSTM`, `GRU` and their cells: one layer in one
+/// direction over a whole time-major sequence, recorded as a single autograd node.
+///
+/// Forward: one GEMM projects the inputs of all time steps (`x @ W_ihᵀ + b_ih`), then each step
+/// runs one GEMM for the hidden projection (`h @ W_hhᵀ`) and a pointwise gate kernel. Backward is
+/// back-propagation through time with the same shape: a pointwise kernel and one GEMM per step,
+/// then three GEMMs over the whole sequence for the input gradient and both weight gradients.
+
+/// The recurrent cell types (PyTorch's RNN modes).
+enum RecurrentMode: Sendable {
+    case rnnTanh, rnnRelu, lstm, gru
+
+    /// Gates stacked in the weights: i, f, g, o for LSTM; r, z, n for GRU.
+    var gateCount: Int {
+        switch self {
+        case .rnnTanh, .rnnRelu: 1
+        case .lstm: 4
+        case .gru: 3
+        }
+    }
+
+    /// The autograd node name.
+    var nodeName: String {
+        switch self {
+        case .rnnTanh: "RnnTanhLayerBackward0"
+        case .rnnRelu: "RnnReluLayerBackward0"
+        case .lstm: "LstmLayerBackward0"
+        case .gru: "GruLayerBackward0"
+        }
+    }
+}
+
+/// The parameters of one layer in one direction (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`,
+/// `bias_hh_l0`); a plain struct, so `Module` does not register these tensors a second time.
+struct RecurrentWeights {
+    /// `[gates·H, input]`.
+    let ih: Tensor
+    /// `[gates·H, H]`.
+    let hh: Tensor
+    /// `[gates·H]`.
+    let biasIh: Tensor?
+    /// `[gates·H]`.
+    let biasHh: Tensor?
+
+    /// The tensors in PyTorch's order.
+    var all: [Tensor] { [ih, hh] + [biasIh, biasHh].compactMap { $0 } }
+}
+
+/// One layer-direction pass: its inputs (detached, contiguous) and what the forward pass keeps
+/// for the backward pass.
+private struct RecurrentTape {
+    let mode: RecurrentMode
+    let steps: Int
+    let batch: Int
+    let inputSize: Int
+    let hidden: Int
+    let reverse: Bool
+    /// `[T, B, I]`.
+    let x: Tensor
+    /// `[B, H]`.
+    let h0: Tensor
+    /// `[B, H]`, LSTM only.
+    let c0: Tensor?
+    let weightIh: Tensor
+    let weightHh: Tensor
+    let biasIh: Tensor?
+    let biasHh: Tensor?
+    /// Hidden states `[T, B, H]`, for LSTM followed by the last cell state (`[T + 1, B, H]`).
+    let packed: Tensor
+    /// Activated gates `[T, B, gates·H]` (LSTM i, f, g, o; GRU r, z, n).
+    let gates: Tensor?
+    /// LSTM cell states, or GRU's `W_hn h + b_hn`, `[T, B, H]`.
+    let states: Tensor?
+    /// LSTM `tanh(c)`, `[T, B, H]`.
+    let cellTanh: Tensor?
+
+    init(
+        _ mode: RecurrentMode, x: Tensor, h0: Tensor, c0: Tensor?, weights: RecurrentWeights, reverse: Bool
+    ) {
+        let dtype = x.dtype
+        (steps, batch, inputSize) = (x.shape[0], x.shape[1], x.shape[2])
+        hidden = weights.hh.shape[1]
+        self.mode = mode
+        self.reverse = reverse
+        self.x = x.detach().contiguous()
+        self.h0 = h0.detach().contiguous()
+        self.c0 = c0?.detach().contiguous()
+        weightIh = weights.ih.detach()
+        weightHh = weights.hh.detach()
+        biasIh = weights.biasIh?.detach().contiguous()
+        biasHh = weights.biasHh?.detach().contiguous()
+        let sequence = [steps, batch, hidden]
+        packed = Tensor(empty: [steps + (mode == .lstm ? 1 : 0), batch, hidden], dtype: dtype, zeroed: false)
+        let gated = mode == .lstm || mode == .gru
+        gates = gated ? Tensor(empty: [steps, batch, mode.gateCount * hidden], dtype: dtype, zeroed: false) : nil
+        states = gated ? Tensor(empty: sequence, dtype: dtype, zeroed: false) : nil
+        cellTanh = mode == .lstm ? Tensor(empty: sequence, dtype: dtype, zeroed: false) : nil
+    }
+
+    var gateWidth: Int { mode.gateCount * hidden }
+    var stepSize: Int { batch * hidden }
+
+    /// The time index processed at step `s`.
+    func time(_ s: Int) -> Int { reverse ? steps - 1 - s : s }
+
+    /// The hidden state entering step `s`: `h0`, or the output of the previous step.
+    func hiddenBefore(_ s: Int) -> Tensor { s == 0 ? h0 : packed.select(dim: 0, index: time(s - 1)) }
+
+    /// The LSTM cell state entering step `s`.
+    func cellBefore<T: FloatScalar>(_ s: Int, _: T.Type) -> UnsafeMutablePointer<T> {
+        s == 0 ? c0!.base(T.self) : states!.base(T.self) + time(s - 1) * stepSize
+    }
+}
+
+@inline(__always)
+private func sigmoid<T: FloatScalar>(_ v: T) -> T { 1 / (1 + T.exp(-v)) }
+
+/// `tanh` through `exp` (glibc's `tanhf` goes through `expm1f`, several times slower): a Taylor
+/// polynomial near zero, `1 - 2 / (e^{2|x|} + 1)` elsewhere; within a few ulps of 1 absolutely.
+@inline(__always)
+private func fastTanh<T: FloatScalar>(_ x: T) -> T {
+    let a = Swift.abs(x)
+    let r: T
+    if a < 0.0625 {
+        let a2: T = a * a
+        let c3: T = 1 / 3
+        let c5: T = 2 / 15
+        let c7: T = 17 / 315
+        let series: T = c3 - a2 * (c5 - a2 * c7)
+        r = a - a * a2 * series
+    } else {
+        r = 1 - 2 / (T.exp(2 * a) + 1)
+    }
+    return x < 0 ? -r : r
+}
+
+/// The forward and backward kernels for one floating-point type.
+private enum RecurrentKernel<T: FloatScalar> {
+    static func forward(_ tape: RecurrentTape) {
+        let (steps, batch, hidden, width) = (tape.steps, tape.batch, tape.hidden, tape.gateWidth)
+        // Input projection of every time step: one GEMM, plus b_ih.
+        let projected = Tensor(empty: [steps * batch, width], dtype: T.dtype, zeroed: false)
+        gemm(tape.x.view([steps * batch, tape.inputSize]), tape.weightIh.t(), into: projected)
+        if let b = tape.biasIh?.base(T.self) { addRows(projected.base(T.self), b, rows: steps * batch, width: width) }
+        // Hidden projection h W_hhᵀ + b_hh per step, into a buffer preset with b_hh.
+        let recurrent = Tensor(empty: [batch, width], dtype: T.dtype, zeroed: false)
+        let hw = recurrent.base(T.self)
+        let out = tape.packed.base(T.self)
+        let acts = tape.gates?.base(T.self)
+        let states = tape.states?.base(T.self)
+        let tanhC = tape.cellTanh?.base(T.self)
+        for s in 0..<steps {
+            let t = tape.time(s)
+            let before = tape.hiddenBefore(s)
+            if let b = tape.biasHh?.base(T.self) {
+                for row in 0..<batch { (hw + row * width).update(from: b, count: width) }
+            }
+            gemm(before, tape.weightHh.t(), into: recurrent, beta: tape.biasHh == nil ? 0 : 1)
+            let xw = projected.base(T.self) + t * batch * width
+            let h = out + t * tape.stepSize
+            let step = t * tape.stepSize
+            switch tape.mode {
+            case .rnnTanh:
+                for j in 0..<tape.stepSize { h[j] = fastTanh(xw[j] + hw[j]) }
+            case .rnnRelu:
+                for j in 0..<tape.stepSize { h[j] = Swift.max(xw[j] + hw[j], 0) }
+            case .lstm:
+                let cPrev = tape.cellBefore(s, T.self)
+                for b in 0..<batch {
+                    let (x, r, a) = (xw + b * width, hw + b * width, acts! + t * batch * width + b * width)
+                    for k in 0..<hidden {
+                        let i = sigmoid(x[k] + r[k])
+                        let f = sigmoid(x[k + hidden] + r[k + hidden])
+                        let g = fastTanh(x[k + 2 * hidden] + r[k + 2 * hidden])
+                        let o = sigmoid(x[k + 3 * hidden] + r[k + 3 * hidden])
+                        (a[k], a[k + hidden], a[k + 2 * hidden], a[k + 3 * hidden]) = (i, f, g, o)
+                        let j = b * hidden + k
+                        let c = f * cPrev[j] + i * g
+                        let tc = fastTanh(c)
+                        states![step + j] = c
+                        tanhC![step + j] = tc
+                        h[j] = o * tc
+                    }
+                }
+            case .gru:
+                let hPrev = before.base(T.self)
+                for b in 0..<batch {
+                    let (x, rw, a) = (xw + b * width, hw + b * width, acts! + t * batch * width + b * width)
+                    for k in 0..<hidden {
+                        let r = sigmoid(x[k] + rw[k])
+                        let z = sigmoid(x[k + hidden] + rw[k + hidden])
+                        let hn = rw[k + 2 * hidden]
+                        let n = fastTanh(x[k + 2 * hidden] + r * hn)
+                        (a[k], a[k + hidden], a[k + 2 * hidden]) = (r, z, n)
+                        let j = b * hidden + k
+                        states![step + j] = hn
+                        h[j] = (1 - z) * n + z * hPrev[j]
+                    }
+                }
+            }
+        }
+        if tape.mode == .lstm {
+            (out + steps * tape.stepSize).update(from: tape.cellBefore(steps, T.self), count: tape.stepSize)
+        }
+    }
+
+    /// `rows` rows of `width` elements at `p`, each plus `b`.
+    static func addRows(_ p: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>, rows: Int, width: Int) {
+        for row in 0..<rows {
+            let r = p + row * width
+            for k in 0..<width { r[k] += b[k] }
+        }
+    }
+
+    /// Gradients in the node's input order: x, h0, (c0), W_ih, W_hh, (b_ih, b_hh).
+    static func backward(_ tape: RecurrentTape, _ grad: Tensor, needs: [Bool]) -> [Tensor?] {
+        let (steps, batch, hidden, width) = (tape.steps, tape.batch, tape.hidden, tape.gateWidth)
+        let dtype = T.dtype
+        // Gradients of the gate pre-activations; for GRU the hidden side differs in the n gate.
+        let gradIh = Tensor(empty: [steps * batch, width], dtype: dtype, zeroed: false)
+        let gradHh = tape.mode == .gru ? Tensor(empty: [steps * batch, width], dtype: dtype, zeroed: false) : gradIh
+        let gradH = Tensor.zeros([batch, hidden], dtype: dtype)
+        let gradC = tape.mode == .lstm ? grad.select(dim: 0, index: steps).clone() : nil
+        let (g, out, dh, dc) = (grad.base(T.self), tape.packed.base(T.self), gradH.base(T.self), gradC?.base(T.self))
+        let acts = tape.gates?.base(T.self)
+        let states = tape.states?.base(T.self)
+        let tanhC = tape.cellTanh?.base(T.self)
+        for s in Swift.stride(from: steps - 1, through: 0, by: -1) {
+            let t = tape.time(s)
+            let step = t * tape.stepSize
+            let dIh = gradIh.base(T.self) + t * batch * width
+            let dHh = gradHh.base(T.self) + t * batch * width
+            switch tape.mode {
+            case .rnnTanh:
+                for j in 0..<tape.stepSize {
+                    let h = out[step + j]
+                    dIh[j] = (g[step + j] + dh[j]) * (1 - h * h)
+                }
+            case .rnnRelu:
+                for j in 0..<tape.stepSize { dIh[j] = out[step + j] > 0 ? g[step + j] + dh[j] : 0 }
+            case .lstm:
+                let cPrev = tape.cellBefore(s, T.self)
+                for b in 0..<batch {
+                    let (a, d) = (acts! + t * batch * width + b * width, dIh + b * width)
+                    for k in 0..<hidden {
+                        let j = b * hidden + k
+                        let (i, f, gg, o) = (a[k], a[k + hidden], a[k + 2 * hidden], a[k + 3 * hidden])
+                        let dht = g[step + j] + dh[j]
+                        let tc = tanhC![step + j]
+                        let dct = dc![j] + dht * o * (1 - tc * tc)
+                        d[k] = dct * gg * i * (1 - i)
+                        d[k + hidden] = dct * cPrev[j] * f * (1 - f)
+                        d[k + 2 * hidden] = dct * i * (1 - gg * gg)
+                        d[k + 3 * hidden] = dht * tc * o * (1 - o)
+                        dc![j] = dct * f
+                    }
+                }
+            case .gru:
+                let hPrev = tape.hiddenBefore(s).base(T.self)
+                for b in 0..<batch {
+                    let (a, di, dr) = (acts! + t * batch * width + b * width, dIh + b * width, dHh + b * width)
+                    for k in 0..<hidden {
+                        let j = b * hidden + k
+                        let (r, z, n) = (a[k], a[k + hidden], a[k + 2 * hidden])
+                        let dht = g[step + j] + dh[j]
+                        let dn = dht * (1 - z) * (1 - n * n)
+                        let dReset = dn * states![step + j] * r * (1 - r)
+                        let dUpdate = dht * (hPrev[j] - n) * z * (1 - z)
+                        (di[k], di[k + hidden], di[k + 2 * hidden]) = (dReset, dUpdate, dn)
+                        (dr[k], dr[k + hidden], dr[k + 2 * hidden]) = (dReset, dUpdate, dn * r)
+                        dh[j] = dht * z
+                    }
+                }
+            }
+            // dh ← dGates_hh · W_hh (plus GRU's direct path z·dh, already in dh).
+            gemm(
+                gradHh.narrow(dim: 0, start: t * batch, length: batch), tape.weightHh, into: gradH,
+                beta: tape.mode == .gru ? 1 : 0)
+        }
+
+        var grads: [Tensor?] = []
+        func next(_ compute: () -> Tensor) { grads.append(needs[grads.count] ? compute() : nil) }
+        next {
+            let gx = Tensor(empty: [steps * batch, tape.inputSize], dtype: dtype, zeroed: false)
+            gemm(gradIh, tape.weightIh, into: gx)
+            return gx.view([steps, batch, tape.inputSize])
+        }
+        next { gradH }
+        if let gradC { next { gradC } }
+        next {
+            let gw = Tensor(empty: tape.weightIh.shape, dtype: dtype, zeroed: false)
+            gemm(gradIh.t(), tape.x.view([steps * batch, tape.inputSize]), into: gw)
+            return gw
+        }
+        next {
+            // The hidden states entering each time step, in time order, against one GEMM.
+            let before = Tensor(empty: [steps, batch, hidden], dtype: dtype, zeroed: false)
+            for s in 0..<steps {
+                (before.base(T.self) + tape.time(s) * tape.stepSize)
+                    .update(from: tape.hiddenBefore(s).base(T.self), count: tape.stepSize)
+            }
+            let gw = Tensor(empty: tape.weightHh.shape, dtype: dtype, zeroed: false)
+            gemm(gradHh.t(), before.view([steps * batch, hidden]), into: gw)
+            return gw
+        }
+        if tape.biasIh != nil {
+            next { columnSums(gradIh) }
+            next { columnSums(gradHh) }
+        }
+        return grads
+    }
+
+    /// Sums of each column of a contiguous matrix, as one GEMM with a row of ones.
+    static func columnSums(_ m: Tensor) -> Tensor {
+        let sums = Tensor(empty: [1, m.shape[1]], dtype: T.dtype, zeroed: false)
+        gemm(Tensor.ones([1, m.shape[0]], dtype: T.dtype), m, into: sums)
+        return sums.view([m.shape[1]])
+    }
+}
+
+/// Runs one recurrent layer in one direction over `input` `[T, B, I]` from `hidden` `[B, H]` (and
+/// `cell` for LSTM), recorded as one autograd node.
+///
+/// - Returns: the hidden states `[T, B, H]` in time order, the final hidden state, and for LSTM
+///   the final cell state (views of the node's output).
+func recurrentLayer(
+    _ mode: RecurrentMode, input: Tensor, hidden: Tensor, cell: Tensor?, weights: RecurrentWeights, reverse: Bool
+) -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
+    let dtype = input.dtype
+    let steps = input.shape[0]
+    let isLSTM = mode == .lstm
+    let tape = RecurrentTape(mode, x: input, h0: hidden, c0: cell, weights: weights, reverse: reverse)
+    switch dtype {
+    case .float32: RecurrentKernel<Float>.forward(tape)
+    case .float64: RecurrentKernel<Double>.forward(tape)
+    default: fatalError("\"\(mode.nodeName)\" not implemented for '\(dtype.pytorchName)'")
+    }
+    let inputs = [input, hidden] + (cell.map { [$0] } ?? []) + weights.all
+    // The node's output is a second handle on the tape's memory, so the rule does not capture it.
+    let packed = tape.packed.detach()
+    Tensor.record(mode.nodeName, output: packed, inputs: inputs, saving: inputs) { g, needs in
+        let grad = g.detach().to(dtype).contiguous()
+        return dtype == .float32
+            ? RecurrentKernel<Float>.backward(tape, grad, needs: needs)
+            : RecurrentKernel<Double>.backward(tape, grad, needs: needs)
+    }
+    let output = isLSTM ? packed.narrow(dim: 0, start: 0, length: steps) : packed
+    let last = packed.select(dim: 0, index: reverse ? 0 : steps - 1)
+    return (output, last, isLSTM ? packed.select(dim: 0, index: steps) : nil)
+}
