@@ -253,13 +253,13 @@ extension F {
         noGrad {
             if let runningMean {
                 let updated = zip(runningMean.scalars, mean).map { (1 - momentum) * $0 + momentum * $1 }
-                runningMean.copy_(Tensor(shape: runningMean.shape, scalars: updated))
+                runningMean.copy(from: Tensor(shape: runningMean.shape, scalars: updated))
             }
             if let runningVar {
                 let updated = zip(runningVar.scalars, variance).map {
                     (1 - momentum) * $0 + momentum * $1 * n / (n - 1)
                 }
-                runningVar.copy_(Tensor(shape: runningVar.shape, scalars: updated))
+                runningVar.copy(from: Tensor(shape: runningVar.shape, scalars: updated))
             }
         }
         return out

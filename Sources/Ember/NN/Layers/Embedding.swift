@@ -79,7 +79,7 @@ public final class Embedding: Module {
         weight = Parameter(Tensor.zeros([numEmbeddings, embeddingDim], dtype: dtype))
         super.init()
         Init.normal(weight)
-        if let row = self.paddingIdx { noGrad { _ = weight.detach()[row].fill_(0) } }
+        if let row = self.paddingIdx { noGrad { _ = weight.detach()[row].fill(0) } }
     }
 
     /// The vectors of the int64 indices in `input`, shaped `input.shape + [embeddingDim]`.

@@ -64,7 +64,7 @@ public class BatchNormBase: Module {
         checkInputDim(input)
         var factor = momentum ?? 0
         if isTraining, let count = numBatchesTracked {
-            noGrad { _ = count.fill_(count.item() + 1) }
+            noGrad { _ = count.fill(count.item() + 1) }
             if momentum == nil { factor = 1 / count.item() }
         }
         let useBatchStatistics = isTraining || (runningMean == nil && runningVar == nil)
