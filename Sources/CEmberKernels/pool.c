@@ -1,11 +1,11 @@
 // Max, average and adaptive pooling over [planes, height, width] (see
 // Sources/Ember/NN/Functional+Pooling.swift for the shape rules).
 #include "CEmberKernels.h"
+#include "spatial.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline int64_t window_start(int64_t i, int64_t n, int64_t size) { return (i / n) * size + ((i % n) * size) / n; }
 static inline int64_t window_end(int64_t i, int64_t n, int64_t size) { return 1 + ((i + 1) * size - 1) / n; }
 

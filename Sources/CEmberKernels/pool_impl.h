@@ -2,36 +2,58 @@
 // once for double (_d). Every kernel walks `planes` independent [height, width] planes; indices
 // are flat positions inside an input plane, as PyTorch's `return_indices`.
 
+// Row by row: for each window offset, one pass over the output row updates every window's
+// running maximum, so the loop vectorises; each window still visits its elements row-major, the
+// first maximum wins and a NaN always wins (PyTorch's CPU rule). `indices` may be NULL.
 void KERNEL(ember_max_pool2d)(const SCALAR *input, const ember_pool_geometry *g, SCALAR *output,
                               int64_t *indices) {
-    const int64_t in_plane = g->height * g->width, out_plane = g->out_h * g->out_w;
+    const int64_t W = g->width, in_plane = g->height * W, out_plane = g->out_h * g->out_w;
+    const int64_t sw = g->stride_w;
+    // The output columns each kernel column reaches, the same for every row.
+    int64_t *bounds = malloc(sizeof(int64_t) * 2 * (size_t)g->kernel_w);
+    for (int64_t kj = 0; kj < g->kernel_w; kj++) {
+        ember_valid_range(kj * g->dilation_w - g->pad_w, sw, W, g->out_w, &bounds[2 * kj], &bounds[2 * kj + 1]);
+    }
     for (int64_t p = 0; p < g->planes; p++) {
         const SCALAR *in = input + p * in_plane;
         for (int64_t oh = 0; oh < g->out_h; oh++) {
             int64_t ih0 = oh * g->stride_h - g->pad_h;
             const int64_t ih1 = min64(ih0 + (g->kernel_h - 1) * g->dilation_h + 1, g->height);
             while (ih0 < 0) ih0 += g->dilation_h;
+            SCALAR *restrict best = output + p * out_plane + oh * g->out_w;
+            int64_t *restrict where = indices ? indices + p * out_plane + oh * g->out_w : NULL;
             for (int64_t ow = 0; ow < g->out_w; ow++) {
-                int64_t iw0 = ow * g->stride_w - g->pad_w;
-                const int64_t iw1 = min64(iw0 + (g->kernel_w - 1) * g->dilation_w + 1, g->width);
-                while (iw0 < 0) iw0 += g->dilation_w;
-                // First maximum wins; a NaN always wins (PyTorch's CPU rule).
-                int64_t best = ih0 * g->width + iw0;
-                SCALAR best_value = -INFINITY;
-                for (int64_t ih = ih0; ih < ih1; ih += g->dilation_h) {
-                    for (int64_t iw = iw0; iw < iw1; iw += g->dilation_w) {
-                        const SCALAR v = in[ih * g->width + iw];
-                        if (v > best_value || isnan(v)) {
-                            best_value = v;
-                            best = ih * g->width + iw;
+                best[ow] = -INFINITY;
+                if (where) {
+                    int64_t iw0 = ow * sw - g->pad_w;
+                    while (iw0 < 0) iw0 += g->dilation_w;
+                    where[ow] = ih0 * W + iw0;
+                }
+            }
+            for (int64_t ih = ih0; ih < ih1; ih += g->dilation_h) {
+                const SCALAR *restrict row = in + ih * W;
+                for (int64_t kj = 0; kj < g->kernel_w; kj++) {
+                    const int64_t offset = kj * g->dilation_w - g->pad_w;
+                    const int64_t lo = bounds[2 * kj], hi = bounds[2 * kj + 1];
+                    if (where) {
+                        for (int64_t ow = lo; ow < hi; ow++) {
+                            const int64_t iw = ow * sw + offset;
+                            const SCALAR v = row[iw];
+                            const int take = (v > best[ow]) | (v != v);
+                            best[ow] = take ? v : best[ow];
+                            where[ow] = take ? ih * W + iw : where[ow];
+                        }
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ow++) {
+                            const SCALAR v = row[ow * sw + offset];
+                            best[ow] = ((v > best[ow]) | (v != v)) ? v : best[ow];
                         }
                     }
                 }
-                output[p * out_plane + oh * g->out_w + ow] = best_value;
-                indices[p * out_plane + oh * g->out_w + ow] = best;
             }
         }
     }
+    free(bounds);
 }
 
 void KERNEL(ember_max_pool2d_backward)(const SCALAR *grad_output, const int64_t *indices, int64_t planes,

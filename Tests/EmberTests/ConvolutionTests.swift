@@ -10,15 +10,24 @@ import Testing
 // MARK: - conv.json
 
 struct CNNFixture: Decodable, Sendable {
-    let state_dict: [String: FixtureTensor]
+    let stateDict: [String: FixtureTensor]
     let keys: [String]
     let input: FixtureTensor
     let output: FixtureTensor
     let upstream: FixtureTensor
-    let input_grad: FixtureTensor
-    let conv_weight_grad: FixtureTensor
-    let conv_bias_grad: FixtureTensor
-    let linear_bias_grad: FixtureTensor
+    let inputGrad: FixtureTensor
+    let convWeightGrad: FixtureTensor
+    let convBiasGrad: FixtureTensor
+    let linearBiasGrad: FixtureTensor
+
+    enum CodingKeys: String, CodingKey {
+        case keys, input, output, upstream
+        case stateDict = "state_dict"
+        case inputGrad = "input_grad"
+        case convWeightGrad = "conv_weight_grad"
+        case convBiasGrad = "conv_bias_grad"
+        case linearBiasGrad = "linear_bias_grad"
+    }
 }
 
 struct ConvFixtureFile: Decodable, Sendable {
@@ -196,7 +205,9 @@ private func gradientBody(_ f: ([Tensor]) -> Tensor, _ xs: [Tensor]) -> Tensor {
 
 let convGradcheckCases: [GradcheckCase] = [
     GradcheckCase("conv2d_bias", [u(2, 2, 4, 4), u(3, 2, 3, 3), u(3)]) { F.conv2d($0[0], $0[1], bias: $0[2]) },
-    GradcheckCase("conv2d_stride_pad", [u(1, 2, 5, 5), u(2, 2, 3, 3)]) { F.conv2d($0[0], $0[1], stride: 2, padding: 1) },
+    GradcheckCase("conv2d_stride_pad", [u(1, 2, 5, 5), u(2, 2, 3, 3)]) {
+        F.conv2d($0[0], $0[1], stride: 2, padding: 1)
+    },
     GradcheckCase("conv2d_dilation_groups", [u(2, 4, 5, 5), u(4, 2, 2, 2), u(4)]) {
         F.conv2d($0[0], $0[1], bias: $0[2], padding: [1, 2], dilation: 2, groups: 2)
     },
@@ -216,19 +227,28 @@ let convGradcheckCases: [GradcheckCase] = [
         F.conv2d(spatialPad($0[0], before: [1, 2], after: [2, 1], mode: "reflect"), $0[1])
     },
     GradcheckCase("replicate_circular_pad", [u(1, 2, 3, 3)]) {
-        spatialPad(spatialPad($0[0], before: [2], after: [1], mode: "replicate"), before: [1, 0], after: [3, 1], mode: "circular")
-            .sin()
+        spatialPad(
+            spatialPad($0[0], before: [2], after: [1], mode: "replicate"), before: [1, 0], after: [3, 1],
+            mode: "circular"
+        )
+        .sin()
     },
-    GradcheckCase("conv2d_double_backward", [u(1, 2, 4, 4), u(2, 2, 3, 3)], gradient { xs in
-        F.conv2d(xs[0], xs[1], padding: 1).pow(2)
-    }),
-    GradcheckCase("conv_transpose2d_double_backward", [u(1, 2, 3, 3), u(2, 1, 2, 2)], gradient { xs in
-        F.convTranspose2d(xs[0], xs[1], stride: 2).pow(2)
-    }),
-    GradcheckCase("conv2d_weight_double_backward", [u(2, 2, 3, 3), u(1, 2, 4, 4)], gradient { xs in
-        // The gradient in the weight (first input) as a function of weight and input.
-        F.conv2d(xs[1], xs[0], padding: 1, groups: 1).pow(2)
-    }),
+    GradcheckCase(
+        "conv2d_double_backward", [u(1, 2, 4, 4), u(2, 2, 3, 3)],
+        gradient { xs in
+            F.conv2d(xs[0], xs[1], padding: 1).pow(2)
+        }),
+    GradcheckCase(
+        "conv_transpose2d_double_backward", [u(1, 2, 3, 3), u(2, 1, 2, 2)],
+        gradient { xs in
+            F.convTranspose2d(xs[0], xs[1], stride: 2).pow(2)
+        }),
+    GradcheckCase(
+        "conv2d_weight_double_backward", [u(2, 2, 3, 3), u(1, 2, 4, 4)],
+        gradient { xs in
+            // The gradient in the weight (first input) as a function of weight and input.
+            F.conv2d(xs[1], xs[0], padding: 1, groups: 1).pow(2)
+        }),
 ]
 
 // MARK: - Tests
@@ -256,13 +276,16 @@ struct ConvolutionTests {
     }
 
     @Test func apiSpellings() {
-        let img = Tensor.randn([2, 4, 9, 9]), w = Tensor.randn([6, 4, 3, 3]), b = Tensor.randn([6])
+        let img = Tensor.randn([2, 4, 9, 9])
+        let w = Tensor.randn([6, 4, 3, 3])
+        let b = Tensor.randn([6])
         #expect(F.conv2d(img, w, bias: b, stride: 2, padding: 1).shape == [2, 6, 5, 5])
         #expect(F.conv2d(img, Tensor.randn([6, 2, 3, 3]), padding: 2, dilation: 2, groups: 2).shape == [2, 6, 9, 9])
         let c1 = F.conv1d(Tensor.randn([2, 3, 10]), Tensor.randn([5, 3, 3]), bias: Tensor.randn([5]), padding: 1)
         #expect(c1.shape == [2, 5, 10])
         let cnn = Sequential(
-            Conv2d(1, 6, kernelSize: 5, padding: 2), ReLU(), MaxPool2d(kernelSize: 2), Flatten(), Linear(6 * 14 * 14, 10))
+            Conv2d(1, 6, kernelSize: 5, padding: 2), ReLU(), MaxPool2d(kernelSize: 2), Flatten(),
+            Linear(6 * 14 * 14, 10))
         #expect(cnn(Tensor.randn([3, 1, 28, 28])).shape == [3, 10])
         let stride = 2
         #expect(F.conv2d(img, w, stride: stride, padding: [1, 0]).shape == [2, 6, 5, 4])
@@ -326,9 +349,10 @@ struct ConvolutionTests {
     @Test func seedCNNMatchesPyTorch() throws {
         let fixture = try #require(convFixtures?.cnn)
         let cnn = Sequential(
-            Conv2d(1, 6, kernelSize: 5, padding: 2), ReLU(), MaxPool2d(kernelSize: 2), Flatten(), Linear(6 * 14 * 14, 10))
+            Conv2d(1, 6, kernelSize: 5, padding: 2), ReLU(), MaxPool2d(kernelSize: 2), Flatten(),
+            Linear(6 * 14 * 14, 10))
         #expect(cnn.stateDictKeys() == fixture.keys)
-        try cnn.loadStateDict(fixture.state_dict.mapValues { $0.makeTensor() })
+        try cnn.loadStateDict(fixture.stateDict.mapValues { $0.makeTensor() })
         let x = fixture.input.makeTensor()
         x.requiresGrad = true
         let out = cnn(x)
@@ -336,9 +360,9 @@ struct ConvolutionTests {
         out.backward(gradient: fixture.upstream.makeTensor())
         let params = Dictionary(uniqueKeysWithValues: cnn.namedParameters())
         let checks: [(Tensor?, FixtureTensor, String)] = [
-            (x.grad, fixture.input_grad, "input"), (params["0.weight"]?.grad, fixture.conv_weight_grad, "0.weight"),
-            (params["0.bias"]?.grad, fixture.conv_bias_grad, "0.bias"),
-            (params["4.bias"]?.grad, fixture.linear_bias_grad, "4.bias"),
+            (x.grad, fixture.inputGrad, "input"), (params["0.weight"]?.grad, fixture.convWeightGrad, "0.weight"),
+            (params["0.bias"]?.grad, fixture.convBiasGrad, "0.bias"),
+            (params["4.bias"]?.grad, fixture.linearBiasGrad, "4.bias"),
         ]
         for (grad, expected, name) in checks {
             let g = try #require(grad, "\(name) has no grad")
@@ -368,7 +392,8 @@ struct ConvolutionTests {
         let y = block(x)
         y.sum().backward()
         // Reference without the in-place add.
-        let h = F.conv2d(F.relu(F.conv2d(x, block.conv1.weight, bias: block.conv1.bias, padding: 1)),
+        let h = F.conv2d(
+            F.relu(F.conv2d(x, block.conv1.weight, bias: block.conv1.bias, padding: 1)),
             block.conv2.weight, bias: block.conv2.bias, padding: 1)
         let reference = F.relu(h + x)
         #expect((reference - y).abs().max().item() < 1e-12)
@@ -418,7 +443,10 @@ struct ConvolutionTests {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = F.conv2d(Tensor.randn([2, 3, 9, 9]), Tensor.randn([6, 4, 3, 3]))
             }
-            #expect(exitTestStderr(result).contains("Given groups=1, weight of size [6, 4, 3, 3], expected input[2, 3, 9, 9] to have 4 channels, but got 3 channels instead"))
+            #expect(
+                exitTestStderr(result).contains(
+                    "Given groups=1, weight of size [6, 4, 3, 3], expected input[2, 3, 9, 9] to have 4 channels, but got 3 channels instead"
+                ))
         }
     }
 
@@ -427,7 +455,9 @@ struct ConvolutionTests {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = F.conv2d(Tensor.randn([2, 3]), Tensor.randn([6, 4, 3, 3]))
             }
-            #expect(exitTestStderr(result).contains("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [2, 3]"))
+            #expect(
+                exitTestStderr(result).contains(
+                    "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [2, 3]"))
         }
     }
 
@@ -436,7 +466,10 @@ struct ConvolutionTests {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = F.conv2d(Tensor.randn([2, 4, 2, 2]), Tensor.randn([6, 4, 3, 3]))
             }
-            #expect(exitTestStderr(result).contains("Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size can't be greater than actual input size"))
+            #expect(
+                exitTestStderr(result).contains(
+                    "Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size can't be greater than actual input size"
+                ))
         }
     }
 
@@ -445,7 +478,10 @@ struct ConvolutionTests {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = F.conv2d(Tensor.randn([2, 4, 9, 9]), Tensor.randn([5, 2, 3, 3]), groups: 2)
             }
-            #expect(exitTestStderr(result).contains("Given groups=2, expected weight to be divisible by 2 at dimension 0, but got weight of size [[5, 2, 3, 3]] instead"))
+            #expect(
+                exitTestStderr(result).contains(
+                    "Given groups=2, expected weight to be divisible by 2 at dimension 0, but got weight of size [[5, 2, 3, 3]] instead"
+                ))
         }
     }
 
@@ -463,7 +499,10 @@ struct ConvolutionTests {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = F.conv2d(Tensor.randn([2, 4, 9, 9]), Tensor.randn([6, 4, 3, 3]), bias: Tensor.randn([5]))
             }
-            #expect(exitTestStderr(result).contains("Given weight of size [6, 4, 3, 3], expected bias to be 1-dimensional with 6 elements, but got bias of size [5] instead"))
+            #expect(
+                exitTestStderr(result).contains(
+                    "Given weight of size [6, 4, 3, 3], expected bias to be 1-dimensional with 6 elements, but got bias of size [5] instead"
+                ))
         }
     }
 
@@ -479,9 +518,13 @@ struct ConvolutionTests {
     @Test func outputPaddingTooLarge() async {
         do {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-                _ = F.convTranspose2d(Tensor.randn([2, 4, 5, 5]), Tensor.randn([4, 2, 3, 3]), stride: 2, outputPadding: 2)
+                _ = F.convTranspose2d(
+                    Tensor.randn([2, 4, 5, 5]), Tensor.randn([4, 2, 3, 3]), stride: 2, outputPadding: 2)
             }
-            #expect(exitTestStderr(result).contains("output padding must be smaller than either stride or dilation, but got output_padding_height: 2 output_padding_width: 2 stride_height: 2 stride_width: 2 dilation_height: 1 dilation_width: 1"))
+            #expect(
+                exitTestStderr(result).contains(
+                    "output padding must be smaller than either stride or dilation, but got output_padding_height: 2 output_padding_width: 2 stride_height: 2 stride_width: 2 dilation_height: 1 dilation_width: 1"
+                ))
         }
     }
 
@@ -496,7 +539,10 @@ struct ConvolutionTests {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = Conv2d(4, 6, kernelSize: 3, paddingMode: "foo")
             }
-            #expect(exitTestStderr(result).contains("padding_mode must be one of {'replicate', 'circular', 'zeros', 'reflect'}, but got padding_mode='foo'"))
+            #expect(
+                exitTestStderr(result).contains(
+                    "padding_mode must be one of {'replicate', 'circular', 'zeros', 'reflect'}, but got padding_mode='foo'"
+                ))
         }
     }
 
@@ -505,7 +551,10 @@ struct ConvolutionTests {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = Conv2d(4, 6, kernelSize: 3, padding: 3, paddingMode: "reflect")(Tensor.randn([2, 4, 3, 3]))
             }
-            #expect(exitTestStderr(result).contains("Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (3, 3) at dimension 3 of input [2, 4, 3, 3]"))
+            #expect(
+                exitTestStderr(result).contains(
+                    "Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (3, 3) at dimension 3 of input [2, 4, 3, 3]"
+                ))
         }
     }
 }

@@ -8,7 +8,8 @@ import Testing
 // MARK: - The op table
 
 private func window(
-    _ f: @escaping @Sendable (Tensor, any SpatialArgument, (any SpatialArgument)?, any SpatialArgument, FixtureParams)
+    _ f:
+        @escaping @Sendable (Tensor, any SpatialArgument, (any SpatialArgument)?, any SpatialArgument, FixtureParams)
         -> Tensor
 ) -> SpatialFixtureOp {
     { xs, p in
@@ -86,10 +87,14 @@ let poolGradcheckCases: [GradcheckCase] = [
     GradcheckCase("adaptive_max_pool2d", [u(2, 2, 7, 5)]) { F.adaptiveMaxPool2d($0[0], outputSize: [3, 2]) },
     GradcheckCase("adaptive_max_pool1d", [u(2, 2, 7)]) { F.adaptiveMaxPool1d($0[0], outputSize: 3) },
     GradcheckCase("max_pool2d_double_backward", [u(1, 2, 4, 4)], gradient { F.maxPool2d($0, kernelSize: 2).pow(2) }),
-    GradcheckCase("avg_pool2d_double_backward", [u(1, 2, 5, 5)], gradient { F.avgPool2d($0, kernelSize: 3, stride: 2, padding: 1).pow(2) }),
-    GradcheckCase("adaptive_avg_pool2d_double_backward", [u(1, 1, 5, 4)], gradient {
-        F.adaptiveAvgPool2d($0, outputSize: [2, 3]).pow(2)
-    }),
+    GradcheckCase(
+        "avg_pool2d_double_backward", [u(1, 2, 5, 5)],
+        gradient { F.avgPool2d($0, kernelSize: 3, stride: 2, padding: 1).pow(2) }),
+    GradcheckCase(
+        "adaptive_avg_pool2d_double_backward", [u(1, 1, 5, 4)],
+        gradient {
+            F.adaptiveAvgPool2d($0, outputSize: [2, 3]).pow(2)
+        }),
 ]
 
 // MARK: - Tests
@@ -159,7 +164,9 @@ struct PoolingTests {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = F.maxPool2d(Tensor.randn([2, 3, 9, 9]), kernelSize: 2, padding: 2)
             }
-            #expect(exitTestStderr(result).contains("pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and dilation=1"))
+            #expect(
+                exitTestStderr(result).contains(
+                    "pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and dilation=1"))
         }
     }
 
@@ -168,7 +175,9 @@ struct PoolingTests {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = F.avgPool2d(Tensor.randn([1, 1, 2, 2]), kernelSize: 3)
             }
-            #expect(exitTestStderr(result).contains("Given input size: (1x2x2). Calculated output size: (1x0x0). Output size is too small"))
+            #expect(
+                exitTestStderr(result).contains(
+                    "Given input size: (1x2x2). Calculated output size: (1x0x0). Output size is too small"))
         }
     }
 
@@ -192,7 +201,9 @@ struct PoolingTests {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = F.maxPool2d(Tensor.randn([2, 4, 5, 5]), kernelSize: [2, 2, 2])
             }
-            #expect(exitTestStderr(result).contains("max_pool2d: kernel_size must either be a single int, or a tuple of two ints"))
+            #expect(
+                exitTestStderr(result).contains(
+                    "max_pool2d: kernel_size must either be a single int, or a tuple of two ints"))
         }
     }
 }

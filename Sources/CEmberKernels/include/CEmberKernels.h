@@ -73,7 +73,7 @@ void ember_batch_to_chunk_d(const double *batch, int64_t channels, int64_t image
 void ember_add_channel_bias_s(float *data, const float *bias, int64_t channels, int64_t positions);
 void ember_add_channel_bias_d(double *data, const double *bias, int64_t channels, int64_t positions);
 
-/// Max pooling with PyTorch's indices (first maximum wins, NaN propagates).
+/// Max pooling with PyTorch's indices (first maximum wins, NaN propagates); `indices` may be NULL.
 void ember_max_pool2d_s(const float *input, const ember_pool_geometry *g, float *output, int64_t *indices);
 void ember_max_pool2d_d(const double *input, const ember_pool_geometry *g, double *output, int64_t *indices);
 

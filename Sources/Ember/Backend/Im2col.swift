@@ -1,4 +1,13 @@
 import CEmberKernels
+import Dispatch
+
+#if canImport(Darwin)
+    import Darwin
+#elseif canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Convolution as GEMM: im2col unfolds each image into a column matrix (one row per input channel
 /// and kernel offset, one column per output position), so that a convolution is `weight @ col`
@@ -17,10 +26,15 @@ typealias BatchToChunkKernel<T> = (UnsafePointer<T>, Int64, Int64, Int64, Unsafe
 typealias ChannelBiasKernel<T> = (UnsafeMutablePointer<T>, UnsafePointer<T>, Int64, Int64) -> Void
 typealias PoolKernel<T> = (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, UnsafeMutablePointer<T>) -> Void
 typealias IndexedPoolKernel<T> =
-    (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, UnsafeMutablePointer<T>, UnsafeMutablePointer<Int64>) -> Void
-typealias AvgPoolKernel<T> = (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, Int32, Int64, UnsafeMutablePointer<T>)
+    (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, UnsafeMutablePointer<T>, UnsafeMutablePointer<Int64>?) ->
+    Void
+typealias AvgPoolKernel<T> = (
+    UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, Int32, Int64, UnsafeMutablePointer<T>
+)
     -> Void
-typealias MaxPoolBackwardKernel<T> = (UnsafePointer<T>, UnsafePointer<Int64>, Int64, Int64, Int64, UnsafeMutablePointer<T>)
+typealias MaxPoolBackwardKernel<T> = (
+    UnsafePointer<T>, UnsafePointer<Int64>, Int64, Int64, Int64, UnsafeMutablePointer<T>
+)
     -> Void
 
 /// Element types with C convolution and pooling kernels (`Float` and `Double`), so the drivers
@@ -161,10 +175,10 @@ struct ConvGeometry {
         _ x: UnsafePointer<T>, count: Int, into col: UnsafeMutablePointer<T>
     ) -> UnsafePointer<T> {
         if isPointwise { return x }
+        let imageSize = Int(image.channels) * inputPlane
         withUnsafePointer(to: image) { g in
-            let imageSize = Int(image.channels) * inputPlane
-            for b in 0..<count {
-                T.im2col(x + b * imageSize, g, col + b * positions, Int64(count * positions))
+            parallelRanges(count, work: count * groupRows * groups * positions) { images in
+                for b in images { T.im2col(x + b * imageSize, g, col + b * positions, Int64(count * positions)) }
             }
         }
         return UnsafePointer(col)
@@ -172,7 +186,9 @@ struct ConvGeometry {
 
     /// `y = conv(x, w) + bias` (`bias` per output channel); all contiguous.
     private func forward<T: SpatialKernelScalar>(_: T.Type, _ x: Tensor, _ w: Tensor, _ bias: Tensor?, into y: Tensor) {
-        let (x, w, bias, y) = (x.base(T.self), w.base(T.self), bias.map { UnsafePointer($0.base(T.self)) }, y.base(T.self))
+        let (x, w, bias, y) = (
+            x.base(T.self), w.base(T.self), bias.map { UnsafePointer($0.base(T.self)) }, y.base(T.self)
+        )
         let og = outChannels / groups
         let k = groupRows
         forEachChunk(T.self, blockChannels: outChannels) { first, count, colBuffer, block in
@@ -186,7 +202,8 @@ struct ConvGeometry {
                 if let bias { T.addChannelBias(target, bias, Int64(outChannels), Int64(positions)) }
             } else {
                 T.chunkToBatch(
-                    block, bias, Int64(outChannels), Int64(count), Int64(positions), y + first * outChannels * positions)
+                    block, bias, Int64(outChannels), Int64(count), Int64(positions), y + first * outChannels * positions
+                )
             }
         }
     }
@@ -210,10 +227,12 @@ struct ConvGeometry {
                 T.gemm(true, false, k, n, og, w + g * og * k, k, grad + g * og * n, n, 0, target + g * k * n, n)
             }
             withUnsafePointer(to: image) { geometry in
-                for b in 0..<count {
-                    let out = dx + (first + b) * imageSize
-                    if !isPointwise { T.col2im(col + b * positions, Int64(n), geometry, out) }
-                    if let bias { T.addChannelBias(out, bias, Int64(image.channels), Int64(inputPlane)) }
+                parallelRanges(count, work: count * groupRows * groups * positions) { images in
+                    for b in images {
+                        let out = dx + (first + b) * imageSize
+                        if !isPointwise { T.col2im(col + b * positions, Int64(n), geometry, out) }
+                        if let bias { T.addChannelBias(out, bias, Int64(image.channels), Int64(inputPlane)) }
+                    }
                 }
             }
         }
@@ -281,3 +300,31 @@ func spatialKernelScalar(_ dtype: DType) -> any SpatialKernelScalar.Type {
 
 /// `t` itself when contiguous, else a contiguous copy; never recorded for autograd.
 func dense(_ t: Tensor) -> Tensor { t.detach().contiguous() }
+
+// MARK: - Threads
+
+/// The number of cores kernels split their work across.
+let kernelThreads = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+/// Calls `body` on consecutive sub-ranges of `0..<count` that together cover it, in parallel across
+/// the cores when `work` (elements touched) is large enough to pay for the threads, else once
+/// inline. The sub-ranges must be independent.
+func parallelRanges(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+    let parts = work >= 1 << 15 ? Swift.min(count, kernelThreads) : 1
+    guard parts > 1 else {
+        body(0..<count)
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedSendableBox(body)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            shared.value(part * count / parts..<(part + 1) * count / parts)
+        }
+    }
+}
+
+/// Hands a value to `concurrentPerform` workers; the caller guarantees they touch disjoint memory.
+struct UncheckedSendableBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -84,7 +84,8 @@ extension F {
         _ input: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: any SpatialArgument = 1,
         padding: any SpatialArgument = 0, dilation: any SpatialArgument = 1, groups: Int = 1
     ) -> Tensor {
-        convolution(input, weight, bias: bias, rank: 1, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        convolution(
+            input, weight, bias: bias, rank: 1, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 
     /// 1-D convolution with `padding: "same"` or `"valid"` (`F.conv1d(x, w, padding="same")`).
@@ -93,7 +94,8 @@ extension F {
         dilation: any SpatialArgument = 1, groups: Int = 1
     ) -> Tensor {
         let padding = ConvPadding(padding)
-        return convolution(input, weight, bias: bias, rank: 1, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        return convolution(
+            input, weight, bias: bias, rank: 1, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 
     /// 2-D convolution of `[N, C, H, W]` (or unbatched `[C, H, W]`) with weight
@@ -102,7 +104,8 @@ extension F {
         _ input: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: any SpatialArgument = 1,
         padding: any SpatialArgument = 0, dilation: any SpatialArgument = 1, groups: Int = 1
     ) -> Tensor {
-        convolution(input, weight, bias: bias, rank: 2, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        convolution(
+            input, weight, bias: bias, rank: 2, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 
     /// 2-D convolution with `padding: "same"` or `"valid"` (`F.conv2d(x, w, padding="same")`).
@@ -111,7 +114,8 @@ extension F {
         dilation: any SpatialArgument = 1, groups: Int = 1
     ) -> Tensor {
         let padding = ConvPadding(padding)
-        return convolution(input, weight, bias: bias, rank: 2, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        return convolution(
+            input, weight, bias: bias, rank: 2, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 
     /// 1-D transposed convolution ("deconvolution") of `[N, Cin, L]` with weight

@@ -12,9 +12,10 @@ extension F {
         _ input: Tensor, kernelSize: any SpatialArgument, stride: (any SpatialArgument)? = nil,
         padding: any SpatialArgument = 0, dilation: any SpatialArgument = 1, ceilMode: Bool = false
     ) -> Tensor {
-        maxPool1dWithIndices(
-            input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode
-        ).output
+        let window = PoolWindow(
+            rank: 1, function: "max_pool1d", kernelSize: kernelSize, stride: stride, padding: padding,
+            dilation: dilation)
+        return PoolGeometry(input, window: window, ceilMode: ceilMode, kind: .max).maxPool(input, indices: false).output
     }
 
     /// `F.max_pool1d(..., return_indices=True)`: the pooled values and the position of each
@@ -26,7 +27,9 @@ extension F {
         let window = PoolWindow(
             rank: 1, function: "max_pool1d", kernelSize: kernelSize, stride: stride, padding: padding,
             dilation: dilation)
-        return PoolGeometry(input, window: window, ceilMode: ceilMode, kind: .max).maxPool(input)
+        let (output, indices) = PoolGeometry(input, window: window, ceilMode: ceilMode, kind: .max)
+            .maxPool(input, indices: true)
+        return (output, indices!)
     }
 
     /// Max pooling over `[N, C, H, W]` or `[C, H, W]` (`F.maxPool2d(img, kernelSize: 2)`);
@@ -35,9 +38,10 @@ extension F {
         _ input: Tensor, kernelSize: any SpatialArgument, stride: (any SpatialArgument)? = nil,
         padding: any SpatialArgument = 0, dilation: any SpatialArgument = 1, ceilMode: Bool = false
     ) -> Tensor {
-        maxPool2dWithIndices(
-            input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode
-        ).output
+        let window = PoolWindow(
+            rank: 2, function: "max_pool2d", kernelSize: kernelSize, stride: stride, padding: padding,
+            dilation: dilation)
+        return PoolGeometry(input, window: window, ceilMode: ceilMode, kind: .max).maxPool(input, indices: false).output
     }
 
     /// `F.max_pool2d(..., return_indices=True)`: the pooled values and the flat position of each
@@ -49,7 +53,9 @@ extension F {
         let window = PoolWindow(
             rank: 2, function: "max_pool2d", kernelSize: kernelSize, stride: stride, padding: padding,
             dilation: dilation)
-        return PoolGeometry(input, window: window, ceilMode: ceilMode, kind: .max).maxPool(input)
+        let (output, indices) = PoolGeometry(input, window: window, ceilMode: ceilMode, kind: .max)
+            .maxPool(input, indices: true)
+        return (output, indices!)
     }
 
     /// Average pooling over `[N, C, L]` or `[C, L]` (`F.avg_pool1d`); `stride` defaults to
@@ -100,7 +106,9 @@ extension F {
     public static func adaptiveMaxPool1dWithIndices(_ input: Tensor, outputSize: any SpatialArgument)
         -> (output: Tensor, indices: Tensor)
     {
-        PoolGeometry(input, adaptive: outputSize, rank: 1, kind: .adaptiveMax).maxPool(input)
+        let (output, indices) = PoolGeometry(input, adaptive: outputSize, rank: 1, kind: .adaptiveMax)
+            .maxPool(input, indices: true)
+        return (output, indices!)
     }
 
     /// Adaptive max pooling of `[N, C, H, W]` or `[C, H, W]` to `outputSize`
@@ -113,7 +121,9 @@ extension F {
     public static func adaptiveMaxPool2dWithIndices(_ input: Tensor, outputSize: any SpatialArgument)
         -> (output: Tensor, indices: Tensor)
     {
-        PoolGeometry(input, adaptive: outputSize, rank: 2, kind: .adaptiveMax).maxPool(input)
+        let (output, indices) = PoolGeometry(input, adaptive: outputSize, rank: 2, kind: .adaptiveMax)
+            .maxPool(input, indices: true)
+        return (output, indices!)
     }
 }
 
@@ -155,7 +165,8 @@ struct PoolWindow {
         precondition(self.stride.allSatisfy { $0 != 0 }, "stride should not be zero")
         let sh = rank == 2 ? self.stride : [1] + self.stride
         let dh = rank == 2 ? self.dilation : [1] + self.dilation
-        precondition(kh.allSatisfy { $0 > 0 }, "kernel size should be greater than zero, but got kH: \(kh[0]) kW: \(kh[1])")
+        precondition(
+            kh.allSatisfy { $0 > 0 }, "kernel size should be greater than zero, but got kH: \(kh[0]) kW: \(kh[1])")
         precondition(sh.allSatisfy { $0 > 0 }, "stride should be greater than zero, but got dH: \(sh[0]) dW: \(sh[1])")
         precondition(
             dh.allSatisfy { $0 > 0 },
@@ -289,21 +300,30 @@ struct PoolGeometry {
 
     // MARK: Max pooling
 
-    /// The maxima and their indices, recorded: the gradient goes to each window's argmax.
-    func maxPool(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
-        precondition(input.dtype.isFloatingPoint, "\(nodeName): Ember pools float32 and float64 tensors, got \(input.dtype)")
+    /// The maxima, recorded (the gradient goes to each window's argmax), and their indices when
+    /// asked for. Without autograd and without `indices`, no indices are computed.
+    func maxPool(_ input: Tensor, indices wanted: Bool) -> (output: Tensor, indices: Tensor?) {
+        precondition(
+            input.dtype.isFloatingPoint, "\(nodeName): Ember pools float32 and float64 tensors, got \(input.dtype)")
         let out = Tensor(empty: outputShape, dtype: input.dtype, zeroed: false)
-        let indices = Tensor(empty: outputShape, dtype: .int64, zeroed: false)
+        let needed = wanted || kind == .adaptiveMax || Tensor.willRecord(input)
+        let indices = needed ? Tensor(empty: outputShape, dtype: .int64, zeroed: false) : nil
         maxPool(spatialKernelScalar(input.dtype), dense(input), into: out, indices)
+        guard let indices else { return (out, nil) }
         let recorded = Tensor.record(nodeName, output: out, inputs: [input]) { g, _ in
             [scatterToArgmax(g, indices)]
         }
         return (recorded, indices)
     }
 
-    private func maxPool<T: SpatialKernelScalar>(_: T.Type, _ input: Tensor, into out: Tensor, _ indices: Tensor) {
+    private func maxPool<T: SpatialKernelScalar>(_: T.Type, _ input: Tensor, into out: Tensor, _ indices: Tensor?) {
         let kernel = kind == .max ? T.maxPool : T.adaptiveMaxPool
-        withUnsafePointer(to: plane) { kernel(input.base(T.self), $0, out.base(T.self), indices.base(Int64.self)) }
+        let (source, target, positions) = (input.base(T.self), out.base(T.self), indices?.base(Int64.self))
+        forEachPlaneRange { first, part in
+            kernel(
+                source + first * inputPlane, part, target + first * outputPlane,
+                positions.map { $0 + first * outputPlane })
+        }
     }
 
     /// The max-pooling gradient: `g` added at each window's argmax, recorded (its own gradient
@@ -320,16 +340,20 @@ struct PoolGeometry {
     }
 
     private func scatter<T: SpatialKernelScalar>(_: T.Type, _ g: Tensor, _ indices: Tensor, into out: Tensor) {
-        T.maxPoolBackward(
-            g.base(T.self), indices.base(Int64.self), plane.planes, plane.height * plane.width,
-            plane.out_h * plane.out_w, out.base(T.self))
+        let (source, positions, target) = (g.base(T.self), indices.base(Int64.self), out.base(T.self))
+        forEachPlaneRange { first, part in
+            T.maxPoolBackward(
+                source + first * outputPlane, positions + first * outputPlane, part.pointee.planes,
+                Int64(inputPlane), Int64(outputPlane), target + first * inputPlane)
+        }
     }
 
     // MARK: Average pooling
 
     /// Window averages, recorded: the gradient is spread evenly over each window.
     func averagePool(_ input: Tensor) -> Tensor {
-        precondition(input.dtype.isFloatingPoint, "\(nodeName): Ember pools float32 and float64 tensors, got \(input.dtype)")
+        precondition(
+            input.dtype.isFloatingPoint, "\(nodeName): Ember pools float32 and float64 tensors, got \(input.dtype)")
         let out = Tensor(empty: outputShape, dtype: input.dtype, zeroed: false)
         average(spatialKernelScalar(input.dtype), dense(input), into: out, backward: false)
         return Tensor.record(nodeName, output: out, inputs: [input]) { g, _ in [spreadOverWindows(g)] }
@@ -346,15 +370,33 @@ struct PoolGeometry {
     }
 
     private func average<T: SpatialKernelScalar>(_: T.Type, _ source: Tensor, into out: Tensor, backward: Bool) {
-        withUnsafePointer(to: plane) { g in
+        let (sourcePlane, targetPlane) = backward ? (outputPlane, inputPlane) : (inputPlane, outputPlane)
+        let (from, to) = (source.base(T.self), out.base(T.self))
+        forEachPlaneRange { first, part in
+            let (a, b) = (from + first * sourcePlane, to + first * targetPlane)
             switch kind {
             case .average(let countIncludePad, let divisorOverride):
                 let kernel = backward ? T.avgPoolBackward : T.avgPool
-                kernel(source.base(T.self), g, countIncludePad ? 1 : 0, Int64(divisorOverride ?? 0), out.base(T.self))
+                kernel(a, part, countIncludePad ? 1 : 0, Int64(divisorOverride ?? 0), b)
             default:
-                let kernel = backward ? T.adaptiveAvgPoolBackward : T.adaptiveAvgPool
-                kernel(source.base(T.self), g, out.base(T.self))
+                (backward ? T.adaptiveAvgPoolBackward : T.adaptiveAvgPool)(a, part, b)
             }
+        }
+    }
+
+    // MARK: Planes
+
+    private var inputPlane: Int { Int(plane.height * plane.width) }
+    private var outputPlane: Int { Int(plane.out_h * plane.out_w) }
+
+    /// Calls `body(first, geometry)` for runs of planes (split across cores when large), with the
+    /// geometry of that run; the caller offsets its pointers by `first` planes.
+    private func forEachPlaneRange(_ body: (_ first: Int, _ part: UnsafePointer<ember_pool_geometry>) -> Void) {
+        let planes = Int(plane.planes)
+        parallelRanges(planes, work: planes * (inputPlane + outputPlane)) { range in
+            var part = plane
+            part.planes = Int64(range.count)
+            withUnsafePointer(to: part) { body(range.lowerBound, $0) }
         }
     }
 }

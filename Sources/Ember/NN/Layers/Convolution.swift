@@ -95,7 +95,10 @@ public class ConvNd: Module {
 
     /// `in, out, kernel_size=(…), stride=(…)` and the non-default arguments, as PyTorch prints them.
     override public var extraRepr: String {
-        var parts = ["\(inChannels)", "\(outChannels)", "kernel_size=\(pythonTuple(kernelSize))", "stride=\(pythonTuple(stride))"]
+        var parts = [
+            "\(inChannels)", "\(outChannels)", "kernel_size=\(pythonTuple(kernelSize))",
+            "stride=\(pythonTuple(stride))",
+        ]
         if padding != .explicit([Int](repeating: 0, count: kernelSize.count)) { parts.append("padding=\(padding)") }
         if dilation.contains(where: { $0 != 1 }) { parts.append("dilation=\(pythonTuple(dilation))") }
         if outputPadding.contains(where: { $0 != 0 }) { parts.append("output_padding=\(pythonTuple(outputPadding))") }
@@ -128,7 +131,8 @@ public final class Conv1d: ConvNd {
     ) {
         super.init(
             rank: 1, inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize, stride: stride,
-            padding: moduleConvPadding(padding), dilation: dilation, transposed: false, outputPadding: 0, groups: groups,
+            padding: moduleConvPadding(padding), dilation: dilation, transposed: false, outputPadding: 0,
+            groups: groups,
             bias: bias, paddingMode: paddingMode, dtype: dtype)
     }
 }
@@ -157,7 +161,8 @@ public final class Conv2d: ConvNd {
     ) {
         super.init(
             rank: 2, inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize, stride: stride,
-            padding: moduleConvPadding(padding), dilation: dilation, transposed: false, outputPadding: 0, groups: groups,
+            padding: moduleConvPadding(padding), dilation: dilation, transposed: false, outputPadding: 0,
+            groups: groups,
             bias: bias, paddingMode: paddingMode, dtype: dtype)
     }
 }
