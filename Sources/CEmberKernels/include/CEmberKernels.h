@@ -29,4 +29,85 @@ void ember_dgemm_builtin(int transA, int transB, int64_t m, int64_t n, int64_t k
 /// Writes a message to standard error (Swift 6 treats C's `stderr` global as unsafe shared state).
 void ember_print_error(const char *message);
 
+// MARK: convolution and pooling (conv.c, pool.c)
+
+/// One image of a 2-D convolution: input [channels, height, width], output [out_h, out_w] per
+/// kernel; `pad_h`/`pad_w` are the paddings before the first row/column.
+typedef struct {
+    int64_t channels, height, width;
+    int64_t kernel_h, kernel_w;
+    int64_t pad_h, pad_w;
+    int64_t stride_h, stride_w;
+    int64_t dilation_h, dilation_w;
+    int64_t out_h, out_w;
+} ember_conv_geometry;
+
+/// A pooling over `planes` independent [height, width] planes giving [out_h, out_w] each.
+typedef struct {
+    int64_t planes, height, width, out_h, out_w;
+    int64_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+} ember_pool_geometry;
+
+/// Writes one image's column matrix (rows `ldcol` apart); positions outside the image read as zero.
+/// Each kernel comes as `_s` (float) and `_d` (double).
+void ember_im2col_s(const float *image, const ember_conv_geometry *g, float *col, int64_t ldcol);
+void ember_im2col_d(const double *image, const ember_conv_geometry *g, double *col, int64_t ldcol);
+
+/// Adds a column matrix back into the image it came from (zeroed first): the adjoint of im2col.
+void ember_col2im_s(const float *col, int64_t ldcol, const ember_conv_geometry *g, float *image);
+void ember_col2im_d(const double *col, int64_t ldcol, const ember_conv_geometry *g, double *image);
+
+/// [channels, images * positions] -> [images, channels, positions], adding `bias[channel]` unless NULL.
+void ember_chunk_to_batch_s(const float *chunk, const float *bias, int64_t channels, int64_t images,
+                            int64_t positions, float *batch);
+void ember_chunk_to_batch_d(const double *chunk, const double *bias, int64_t channels, int64_t images,
+                            int64_t positions, double *batch);
+
+/// [images, channels, positions] -> [channels, images * positions].
+void ember_batch_to_chunk_s(const float *batch, int64_t channels, int64_t images, int64_t positions,
+                            float *chunk);
+void ember_batch_to_chunk_d(const double *batch, int64_t channels, int64_t images, int64_t positions,
+                            double *chunk);
+
+/// Adds `bias[channel]` to every position of a [channels, positions] block.
+void ember_add_channel_bias_s(float *data, const float *bias, int64_t channels, int64_t positions);
+void ember_add_channel_bias_d(double *data, const double *bias, int64_t channels, int64_t positions);
+
+/// Max pooling with PyTorch's indices (first maximum wins, NaN propagates); `indices` may be NULL.
+void ember_max_pool2d_s(const float *input, const ember_pool_geometry *g, float *output, int64_t *indices);
+void ember_max_pool2d_d(const double *input, const ember_pool_geometry *g, double *output, int64_t *indices);
+
+/// Routes each output gradient to its input index (grad_input is overwritten).
+void ember_max_pool2d_backward_s(const float *grad_output, const int64_t *indices, int64_t planes,
+                                 int64_t in_plane, int64_t out_plane, float *grad_input);
+void ember_max_pool2d_backward_d(const double *grad_output, const int64_t *indices, int64_t planes,
+                                 int64_t in_plane, int64_t out_plane, double *grad_input);
+
+/// Average pooling; `divisor_override` <= 0 means none.
+void ember_avg_pool2d_s(const float *input, const ember_pool_geometry *g, int count_include_pad,
+                        int64_t divisor_override, float *output);
+void ember_avg_pool2d_d(const double *input, const ember_pool_geometry *g, int count_include_pad,
+                        int64_t divisor_override, double *output);
+
+/// Gradient of `ember_avg_pool2d` (grad_input is overwritten).
+void ember_avg_pool2d_backward_s(const float *grad_output, const ember_pool_geometry *g,
+                                 int count_include_pad, int64_t divisor_override, float *grad_input);
+void ember_avg_pool2d_backward_d(const double *grad_output, const ember_pool_geometry *g,
+                                 int count_include_pad, int64_t divisor_override, double *grad_input);
+
+/// Adaptive average pooling to `out_h` x `out_w` (kernel, stride, padding fields unused).
+void ember_adaptive_avg_pool2d_s(const float *input, const ember_pool_geometry *g, float *output);
+void ember_adaptive_avg_pool2d_d(const double *input, const ember_pool_geometry *g, double *output);
+
+/// Gradient of `ember_adaptive_avg_pool2d` (grad_input is overwritten).
+void ember_adaptive_avg_pool2d_backward_s(const float *grad_output, const ember_pool_geometry *g,
+                                          float *grad_input);
+void ember_adaptive_avg_pool2d_backward_d(const double *grad_output, const ember_pool_geometry *g,
+                                          double *grad_input);
+
+/// Adaptive max pooling with indices; its gradient is `ember_max_pool2d_backward`.
+void ember_adaptive_max_pool2d_s(const float *input, const ember_pool_geometry *g, float *output,
+                                 int64_t *indices);
+void ember_adaptive_max_pool2d_d(const double *input, const ember_pool_geometry *g, double *output,
+                                 int64_t *indices);
 #endif

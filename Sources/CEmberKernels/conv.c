@@ -1,0 +1,16 @@
+// im2col / col2im and the copies around the convolution GEMMs (see Sources/Ember/Backend/Im2col.swift).
+#include "CEmberKernels.h"
+#include "spatial.h"
+#include <string.h>
+
+#define SCALAR float
+#define KERNEL(name) name##_s
+#include "conv_impl.h"
+#undef SCALAR
+#undef KERNEL
+
+#define SCALAR double
+#define KERNEL(name) name##_d
+#include "conv_impl.h"
+#undef SCALAR
+#undef KERNEL

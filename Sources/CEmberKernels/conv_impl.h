@@ -1,0 +1,96 @@
+// The convolution kernels for one element type, included by conv.c once for float (suffix _s)
+// and once for double (_d) with SCALAR and KERNEL(name) defined.
+//
+// Layout: an image is [channels, height, width]; its column matrix has one row per (channel,
+// kernel row, kernel column) and one column per output position, rows `ldcol` elements apart, so
+// several images can sit side by side in one wide matrix.
+
+void KERNEL(ember_im2col)(const SCALAR *image, const ember_conv_geometry *g, SCALAR *col, int64_t ldcol) {
+    const int64_t plane = g->height * g->width;
+    for (int64_t c = 0; c < g->channels; c++) {
+        const SCALAR *src_plane = image + c * plane;
+        for (int64_t ki = 0; ki < g->kernel_h; ki++) {
+            for (int64_t kj = 0; kj < g->kernel_w; kj++) {
+                SCALAR *row = col + ((c * g->kernel_h + ki) * g->kernel_w + kj) * ldcol;
+                int64_t lo, hi;
+                const int64_t w_offset = kj * g->dilation_w - g->pad_w;
+                ember_valid_range(w_offset, g->stride_w, g->width, g->out_w, &lo, &hi);
+                for (int64_t oh = 0; oh < g->out_h; oh++) {
+                    SCALAR *dst = row + oh * g->out_w;
+                    const int64_t ih = oh * g->stride_h - g->pad_h + ki * g->dilation_h;
+                    if (ih < 0 || ih >= g->height) {
+                        memset(dst, 0, sizeof(SCALAR) * (size_t)g->out_w);
+                        continue;
+                    }
+                    const SCALAR *src = src_plane + ih * g->width;
+                    if (lo > 0) memset(dst, 0, sizeof(SCALAR) * (size_t)lo);
+                    if (g->stride_w == 1) {
+                        if (hi > lo) memcpy(dst + lo, src + w_offset + lo, sizeof(SCALAR) * (size_t)(hi - lo));
+                    } else {
+                        const int64_t s = g->stride_w;
+                        for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[w_offset + ow * s];
+                    }
+                    if (hi < g->out_w) memset(dst + hi, 0, sizeof(SCALAR) * (size_t)(g->out_w - hi));
+                }
+            }
+        }
+    }
+}
+
+void KERNEL(ember_col2im)(const SCALAR *col, int64_t ldcol, const ember_conv_geometry *g, SCALAR *image) {
+    const int64_t plane = g->height * g->width;
+    memset(image, 0, sizeof(SCALAR) * (size_t)(g->channels * plane));
+    for (int64_t c = 0; c < g->channels; c++) {
+        SCALAR *dst_plane = image + c * plane;
+        for (int64_t ki = 0; ki < g->kernel_h; ki++) {
+            for (int64_t kj = 0; kj < g->kernel_w; kj++) {
+                const SCALAR *row = col + ((c * g->kernel_h + ki) * g->kernel_w + kj) * ldcol;
+                int64_t lo, hi;
+                const int64_t w_offset = kj * g->dilation_w - g->pad_w;
+                ember_valid_range(w_offset, g->stride_w, g->width, g->out_w, &lo, &hi);
+                for (int64_t oh = 0; oh < g->out_h; oh++) {
+                    const int64_t ih = oh * g->stride_h - g->pad_h + ki * g->dilation_h;
+                    if (ih < 0 || ih >= g->height) continue;
+                    const SCALAR *src = row + oh * g->out_w;
+                    SCALAR *dst = dst_plane + ih * g->width;
+                    const int64_t s = g->stride_w;
+                    for (int64_t ow = lo; ow < hi; ow++) dst[w_offset + ow * s] += src[ow];
+                }
+            }
+        }
+    }
+}
+
+void KERNEL(ember_chunk_to_batch)(const SCALAR *chunk, const SCALAR *bias, int64_t channels, int64_t images,
+                                  int64_t positions, SCALAR *batch) {
+    for (int64_t b = 0; b < images; b++) {
+        for (int64_t c = 0; c < channels; c++) {
+            const SCALAR *src = chunk + (c * images + b) * positions;
+            SCALAR *dst = batch + (b * channels + c) * positions;
+            if (bias) {
+                const SCALAR v = bias[c];
+                for (int64_t i = 0; i < positions; i++) dst[i] = src[i] + v;
+            } else {
+                memcpy(dst, src, sizeof(SCALAR) * (size_t)positions);
+            }
+        }
+    }
+}
+
+void KERNEL(ember_batch_to_chunk)(const SCALAR *batch, int64_t channels, int64_t images, int64_t positions,
+                                  SCALAR *chunk) {
+    for (int64_t b = 0; b < images; b++) {
+        for (int64_t c = 0; c < channels; c++) {
+            memcpy(chunk + (c * images + b) * positions, batch + (b * channels + c) * positions,
+                   sizeof(SCALAR) * (size_t)positions);
+        }
+    }
+}
+
+void KERNEL(ember_add_channel_bias)(SCALAR *data, const SCALAR *bias, int64_t channels, int64_t positions) {
+    for (int64_t c = 0; c < channels; c++) {
+        SCALAR *row = data + c * positions;
+        const SCALAR v = bias[c];
+        for (int64_t i = 0; i < positions; i++) row[i] += v;
+    }
+}

@@ -1,0 +1,182 @@
+// The pooling kernels for one element type, included by pool.c once for float (suffix _s) and
+// once for double (_d). Every kernel walks `planes` independent [height, width] planes; indices
+// are flat positions inside an input plane, as PyTorch's `return_indices`.
+
+// Row by row: for each window offset, one pass over the output row updates every window's
+// running maximum, so the loop vectorises; each window still visits its elements row-major, the
+// first maximum wins and a NaN always wins (PyTorch's CPU rule). `indices` may be NULL.
+void KERNEL(ember_max_pool2d)(const SCALAR *input, const ember_pool_geometry *g, SCALAR *output,
+                              int64_t *indices) {
+    const int64_t W = g->width, in_plane = g->height * W, out_plane = g->out_h * g->out_w;
+    const int64_t sw = g->stride_w;
+    // The output columns each kernel column reaches, the same for every row.
+    int64_t *bounds = malloc(sizeof(int64_t) * 2 * (size_t)g->kernel_w);
+    for (int64_t kj = 0; kj < g->kernel_w; kj++) {
+        ember_valid_range(kj * g->dilation_w - g->pad_w, sw, W, g->out_w, &bounds[2 * kj], &bounds[2 * kj + 1]);
+    }
+    for (int64_t p = 0; p < g->planes; p++) {
+        const SCALAR *in = input + p * in_plane;
+        for (int64_t oh = 0; oh < g->out_h; oh++) {
+            int64_t ih0 = oh * g->stride_h - g->pad_h;
+            const int64_t ih1 = min64(ih0 + (g->kernel_h - 1) * g->dilation_h + 1, g->height);
+            while (ih0 < 0) ih0 += g->dilation_h;
+            SCALAR *restrict best = output + p * out_plane + oh * g->out_w;
+            int64_t *restrict where = indices ? indices + p * out_plane + oh * g->out_w : NULL;
+            for (int64_t ow = 0; ow < g->out_w; ow++) {
+                best[ow] = -INFINITY;
+                if (where) {
+                    int64_t iw0 = ow * sw - g->pad_w;
+                    while (iw0 < 0) iw0 += g->dilation_w;
+                    where[ow] = ih0 * W + iw0;
+                }
+            }
+            for (int64_t ih = ih0; ih < ih1; ih += g->dilation_h) {
+                const SCALAR *restrict row = in + ih * W;
+                for (int64_t kj = 0; kj < g->kernel_w; kj++) {
+                    const int64_t offset = kj * g->dilation_w - g->pad_w;
+                    const int64_t lo = bounds[2 * kj], hi = bounds[2 * kj + 1];
+                    if (where) {
+                        for (int64_t ow = lo; ow < hi; ow++) {
+                            const int64_t iw = ow * sw + offset;
+                            const SCALAR v = row[iw];
+                            const int take = (v > best[ow]) | (v != v);
+                            best[ow] = take ? v : best[ow];
+                            where[ow] = take ? ih * W + iw : where[ow];
+                        }
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ow++) {
+                            const SCALAR v = row[ow * sw + offset];
+                            best[ow] = ((v > best[ow]) | (v != v)) ? v : best[ow];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    free(bounds);
+}
+
+void KERNEL(ember_max_pool2d_backward)(const SCALAR *grad_output, const int64_t *indices, int64_t planes,
+                                       int64_t in_plane, int64_t out_plane, SCALAR *grad_input) {
+    memset(grad_input, 0, sizeof(SCALAR) * (size_t)(planes * in_plane));
+    for (int64_t p = 0; p < planes; p++) {
+        SCALAR *gin = grad_input + p * in_plane;
+        const SCALAR *gout = grad_output + p * out_plane;
+        const int64_t *idx = indices + p * out_plane;
+        for (int64_t i = 0; i < out_plane; i++) gin[idx[i]] += gout[i];
+    }
+}
+
+// Visits every average-pooling window: `VISIT(oh, ow, ih0, ih1, iw0, iw1, divisor)` with the window
+// clipped to the input and PyTorch's divisor (pool size with or without padding, or the override).
+#define FOR_EACH_AVG_WINDOW(g, count_include_pad, divisor_override, VISIT)                                  \
+    for (int64_t oh = 0; oh < (g)->out_h; oh++) {                                                          \
+        for (int64_t ow = 0; ow < (g)->out_w; ow++) {                                                      \
+            int64_t ih0 = oh * (g)->stride_h - (g)->pad_h, iw0 = ow * (g)->stride_w - (g)->pad_w;          \
+            int64_t ih1 = min64(ih0 + (g)->kernel_h, (g)->height + (g)->pad_h);                            \
+            int64_t iw1 = min64(iw0 + (g)->kernel_w, (g)->width + (g)->pad_w);                             \
+            const int64_t pool_size = (ih1 - ih0) * (iw1 - iw0);                                           \
+            ih0 = max64(ih0, 0);                                                                           \
+            iw0 = max64(iw0, 0);                                                                           \
+            ih1 = min64(ih1, (g)->height);                                                                 \
+            iw1 = min64(iw1, (g)->width);                                                                  \
+            const int64_t divisor = (divisor_override) > 0 ? (divisor_override)                            \
+                                    : (count_include_pad) ? pool_size : (ih1 - ih0) * (iw1 - iw0);         \
+            VISIT                                                                                          \
+        }                                                                                                  \
+    }
+
+void KERNEL(ember_avg_pool2d)(const SCALAR *input, const ember_pool_geometry *g, int count_include_pad,
+                              int64_t divisor_override, SCALAR *output) {
+    const int64_t in_plane = g->height * g->width, out_plane = g->out_h * g->out_w;
+    for (int64_t p = 0; p < g->planes; p++) {
+        const SCALAR *in = input + p * in_plane;
+        SCALAR *out = output + p * out_plane;
+        FOR_EACH_AVG_WINDOW(g, count_include_pad, divisor_override, {
+            SCALAR sum = 0;
+            for (int64_t ih = ih0; ih < ih1; ih++)
+                for (int64_t iw = iw0; iw < iw1; iw++) sum += in[ih * g->width + iw];
+            out[oh * g->out_w + ow] = (ih0 >= ih1 || iw0 >= iw1) ? 0 : sum / (SCALAR)divisor;
+        })
+    }
+}
+
+void KERNEL(ember_avg_pool2d_backward)(const SCALAR *grad_output, const ember_pool_geometry *g,
+                                       int count_include_pad, int64_t divisor_override, SCALAR *grad_input) {
+    const int64_t in_plane = g->height * g->width, out_plane = g->out_h * g->out_w;
+    memset(grad_input, 0, sizeof(SCALAR) * (size_t)(g->planes * in_plane));
+    for (int64_t p = 0; p < g->planes; p++) {
+        SCALAR *gin = grad_input + p * in_plane;
+        const SCALAR *gout = grad_output + p * out_plane;
+        FOR_EACH_AVG_WINDOW(g, count_include_pad, divisor_override, {
+            if (ih0 >= ih1 || iw0 >= iw1) continue;
+            const SCALAR share = gout[oh * g->out_w + ow] / (SCALAR)divisor;
+            for (int64_t ih = ih0; ih < ih1; ih++)
+                for (int64_t iw = iw0; iw < iw1; iw++) gin[ih * g->width + iw] += share;
+        })
+    }
+}
+
+// Adaptive pooling: output cell i of n covers input [floor(i * size / n), ceil((i + 1) * size / n)).
+void KERNEL(ember_adaptive_avg_pool2d)(const SCALAR *input, const ember_pool_geometry *g, SCALAR *output) {
+    const int64_t in_plane = g->height * g->width, out_plane = g->out_h * g->out_w;
+    for (int64_t p = 0; p < g->planes; p++) {
+        const SCALAR *in = input + p * in_plane;
+        for (int64_t oh = 0; oh < g->out_h; oh++) {
+            const int64_t ih0 = window_start(oh, g->out_h, g->height), ih1 = window_end(oh, g->out_h, g->height);
+            for (int64_t ow = 0; ow < g->out_w; ow++) {
+                const int64_t iw0 = window_start(ow, g->out_w, g->width), iw1 = window_end(ow, g->out_w, g->width);
+                SCALAR sum = 0;
+                for (int64_t ih = ih0; ih < ih1; ih++)
+                    for (int64_t iw = iw0; iw < iw1; iw++) sum += in[ih * g->width + iw];
+                output[p * out_plane + oh * g->out_w + ow] = sum / (SCALAR)((ih1 - ih0) * (iw1 - iw0));
+            }
+        }
+    }
+}
+
+void KERNEL(ember_adaptive_avg_pool2d_backward)(const SCALAR *grad_output, const ember_pool_geometry *g,
+                                                SCALAR *grad_input) {
+    const int64_t in_plane = g->height * g->width, out_plane = g->out_h * g->out_w;
+    memset(grad_input, 0, sizeof(SCALAR) * (size_t)(g->planes * in_plane));
+    for (int64_t p = 0; p < g->planes; p++) {
+        SCALAR *gin = grad_input + p * in_plane;
+        for (int64_t oh = 0; oh < g->out_h; oh++) {
+            const int64_t ih0 = window_start(oh, g->out_h, g->height), ih1 = window_end(oh, g->out_h, g->height);
+            for (int64_t ow = 0; ow < g->out_w; ow++) {
+                const int64_t iw0 = window_start(ow, g->out_w, g->width), iw1 = window_end(ow, g->out_w, g->width);
+                const SCALAR share =
+                    grad_output[p * out_plane + oh * g->out_w + ow] / (SCALAR)((ih1 - ih0) * (iw1 - iw0));
+                for (int64_t ih = ih0; ih < ih1; ih++)
+                    for (int64_t iw = iw0; iw < iw1; iw++) gin[ih * g->width + iw] += share;
+            }
+        }
+    }
+}
+
+void KERNEL(ember_adaptive_max_pool2d)(const SCALAR *input, const ember_pool_geometry *g, SCALAR *output,
+                                       int64_t *indices) {
+    const int64_t in_plane = g->height * g->width, out_plane = g->out_h * g->out_w;
+    for (int64_t p = 0; p < g->planes; p++) {
+        const SCALAR *in = input + p * in_plane;
+        for (int64_t oh = 0; oh < g->out_h; oh++) {
+            const int64_t ih0 = window_start(oh, g->out_h, g->height), ih1 = window_end(oh, g->out_h, g->height);
+            for (int64_t ow = 0; ow < g->out_w; ow++) {
+                const int64_t iw0 = window_start(ow, g->out_w, g->width), iw1 = window_end(ow, g->out_w, g->width);
+                int64_t best = ih0 * g->width + iw0;
+                SCALAR best_value = -INFINITY;
+                for (int64_t ih = ih0; ih < ih1; ih++) {
+                    for (int64_t iw = iw0; iw < iw1; iw++) {
+                        const SCALAR v = in[ih * g->width + iw];
+                        if (v > best_value || isnan(v)) {
+                            best_value = v;
+                            best = ih * g->width + iw;
+                        }
+                    }
+                }
+                output[p * out_plane + oh * g->out_w + ow] = best_value;
+                indices[p * out_plane + oh * g->out_w + ow] = best;
+            }
+        }
+    }
+}

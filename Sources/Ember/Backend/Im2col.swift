@@ -1,0 +1,330 @@
+import CEmberKernels
+import Dispatch
+
+#if canImport(Darwin)
+    import Darwin
+#elseif canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Convolution as GEMM: im2col unfolds each image into a column matrix (one row per input channel
+/// and kernel offset, one column per output position), so that a convolution is `weight @ col`
+/// per group, its input gradient is `col2im(weightᵀ @ grad)` and its weight gradient
+/// `grad @ colᵀ`. Small images are processed several at a time (their column matrices side by
+/// side) so each GEMM stays large; 1×1 stride-1 convolutions use the image itself as its column
+/// matrix. The loops live in C (Sources/CEmberKernels/conv.c, pool.c); this file drives them.
+
+typealias Im2colKernel<T> = (UnsafePointer<T>, UnsafePointer<ember_conv_geometry>, UnsafeMutablePointer<T>, Int64)
+    -> Void
+typealias Col2imKernel<T> = (UnsafePointer<T>, Int64, UnsafePointer<ember_conv_geometry>, UnsafeMutablePointer<T>)
+    -> Void
+typealias ChunkToBatchKernel<T> = (UnsafePointer<T>, UnsafePointer<T>?, Int64, Int64, Int64, UnsafeMutablePointer<T>)
+    -> Void
+typealias BatchToChunkKernel<T> = (UnsafePointer<T>, Int64, Int64, Int64, UnsafeMutablePointer<T>) -> Void
+typealias ChannelBiasKernel<T> = (UnsafeMutablePointer<T>, UnsafePointer<T>, Int64, Int64) -> Void
+typealias PoolKernel<T> = (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, UnsafeMutablePointer<T>) -> Void
+typealias IndexedPoolKernel<T> =
+    (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, UnsafeMutablePointer<T>, UnsafeMutablePointer<Int64>?) ->
+    Void
+typealias AvgPoolKernel<T> = (
+    UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, Int32, Int64, UnsafeMutablePointer<T>
+)
+    -> Void
+typealias MaxPoolBackwardKernel<T> = (
+    UnsafePointer<T>, UnsafePointer<Int64>, Int64, Int64, Int64, UnsafeMutablePointer<T>
+)
+    -> Void
+
+/// Element types with C convolution and pooling kernels (`Float` and `Double`), so the drivers
+/// are written once.
+protocol SpatialKernelScalar: TensorScalar, BinaryFloatingPoint {
+    /// Row-major `c = a·b + beta·c` with either operand transposed (BLAS when loaded).
+    static func gemm(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+        _ b: UnsafePointer<Self>, _ ldb: Int, _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+    static var im2col: Im2colKernel<Self> { get }
+    static var col2im: Col2imKernel<Self> { get }
+    static var chunkToBatch: ChunkToBatchKernel<Self> { get }
+    static var batchToChunk: BatchToChunkKernel<Self> { get }
+    static var addChannelBias: ChannelBiasKernel<Self> { get }
+    static var maxPool: IndexedPoolKernel<Self> { get }
+    static var maxPoolBackward: MaxPoolBackwardKernel<Self> { get }
+    static var avgPool: AvgPoolKernel<Self> { get }
+    static var avgPoolBackward: AvgPoolKernel<Self> { get }
+    static var adaptiveAvgPool: PoolKernel<Self> { get }
+    static var adaptiveAvgPoolBackward: PoolKernel<Self> { get }
+    static var adaptiveMaxPool: IndexedPoolKernel<Self> { get }
+}
+
+extension Float: SpatialKernelScalar {
+    static func gemm(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+        _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        _ = blasAvailable
+        ember_sgemm(
+            transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), b, Int64(ldb), beta, c,
+            Int64(ldc))
+    }
+    static var im2col: Im2colKernel<Float> { ember_im2col_s }
+    static var col2im: Col2imKernel<Float> { ember_col2im_s }
+    static var chunkToBatch: ChunkToBatchKernel<Float> { ember_chunk_to_batch_s }
+    static var batchToChunk: BatchToChunkKernel<Float> { ember_batch_to_chunk_s }
+    static var addChannelBias: ChannelBiasKernel<Float> { ember_add_channel_bias_s }
+    static var maxPool: IndexedPoolKernel<Float> { ember_max_pool2d_s }
+    static var maxPoolBackward: MaxPoolBackwardKernel<Float> { ember_max_pool2d_backward_s }
+    static var avgPool: AvgPoolKernel<Float> { ember_avg_pool2d_s }
+    static var avgPoolBackward: AvgPoolKernel<Float> { ember_avg_pool2d_backward_s }
+    static var adaptiveAvgPool: PoolKernel<Float> { ember_adaptive_avg_pool2d_s }
+    static var adaptiveAvgPoolBackward: PoolKernel<Float> { ember_adaptive_avg_pool2d_backward_s }
+    static var adaptiveMaxPool: IndexedPoolKernel<Float> { ember_adaptive_max_pool2d_s }
+}
+
+extension Double: SpatialKernelScalar {
+    static func gemm(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+        _ b: UnsafePointer<Double>, _ ldb: Int, _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int
+    ) {
+        _ = blasAvailable
+        ember_dgemm(
+            transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), b, Int64(ldb), beta, c,
+            Int64(ldc))
+    }
+    static var im2col: Im2colKernel<Double> { ember_im2col_d }
+    static var col2im: Col2imKernel<Double> { ember_col2im_d }
+    static var chunkToBatch: ChunkToBatchKernel<Double> { ember_chunk_to_batch_d }
+    static var batchToChunk: BatchToChunkKernel<Double> { ember_batch_to_chunk_d }
+    static var addChannelBias: ChannelBiasKernel<Double> { ember_add_channel_bias_d }
+    static var maxPool: IndexedPoolKernel<Double> { ember_max_pool2d_d }
+    static var maxPoolBackward: MaxPoolBackwardKernel<Double> { ember_max_pool2d_backward_d }
+    static var avgPool: AvgPoolKernel<Double> { ember_avg_pool2d_d }
+    static var avgPoolBackward: AvgPoolKernel<Double> { ember_avg_pool2d_backward_d }
+    static var adaptiveAvgPool: PoolKernel<Double> { ember_adaptive_avg_pool2d_d }
+    static var adaptiveAvgPoolBackward: PoolKernel<Double> { ember_adaptive_avg_pool2d_backward_d }
+    static var adaptiveMaxPool: IndexedPoolKernel<Double> { ember_adaptive_max_pool2d_d }
+}
+
+/// The geometry of a batched, grouped convolution `[N, C, spatial…] ⊛ [O, C/groups, kernel…]`.
+/// One-dimensional convolutions are run as two-dimensional ones of height 1; `spatialRank` only
+/// decides the shapes of the tensors handed out.
+struct ConvGeometry {
+    /// Images in the batch.
+    let batch: Int
+    /// Output channels (the weight's first dimension).
+    let outChannels: Int
+    /// Channel groups.
+    let groups: Int
+    /// 1 or 2: the number of spatial dimensions of the tensors.
+    let spatialRank: Int
+    /// One image's geometry, as the C kernels take it.
+    let image: ember_conv_geometry
+    /// Elements of column matrix processed at once (images are grouped up to this size).
+    var columnBudget = 1 << 21
+
+    /// `[N, C, spatial…]`.
+    var inputShape: [Int] { [batch, Int(image.channels)] + spatial(image.height, image.width) }
+    /// `[O, C / groups, kernel…]`.
+    var weightShape: [Int] { [outChannels, Int(image.channels) / groups] + spatial(image.kernel_h, image.kernel_w) }
+    /// `[N, O, outSpatial…]`.
+    var outputShape: [Int] { [batch, outChannels] + spatial(image.out_h, image.out_w) }
+    /// The dimensions a bias gradient sums over: the batch and the spatial ones.
+    var biasReductionDims: [Int] { [0] + Array(2..<(2 + spatialRank)) }
+
+    private func spatial(_ h: Int64, _ w: Int64) -> [Int] { spatialRank == 2 ? [Int(h), Int(w)] : [Int(w)] }
+
+    private var inputPlane: Int { Int(image.height * image.width) }
+    private var positions: Int { Int(image.out_h * image.out_w) }
+    /// Rows of the column matrix of one group: `C / groups × kernel area`.
+    private var groupRows: Int { Int(image.channels) / groups * Int(image.kernel_h * image.kernel_w) }
+    /// Whether the image is its own column matrix (1×1 kernel, stride 1, no padding).
+    private var isPointwise: Bool {
+        image.kernel_h == 1 && image.kernel_w == 1 && image.stride_h == 1 && image.stride_w == 1
+            && image.pad_h == 0 && image.pad_w == 0 && image.out_h == image.height && image.out_w == image.width
+    }
+
+    /// Images whose column matrices are processed together: as many as fit in `columnBudget`.
+    private var chunkSize: Int {
+        if isPointwise { return 1 }
+        let perImage = Swift.max(groupRows * groups * positions, 1)
+        return Swift.min(Swift.max(batch, 1), Swift.max(1, columnBudget / perImage))
+    }
+
+    /// Calls `body(first, count)` for consecutive runs of images, with scratch memory for the
+    /// column matrix and (for runs of more than one image) a `[channels, count × positions]` block.
+    private func forEachChunk<T: SpatialKernelScalar>(
+        _: T.Type, blockChannels: Int,
+        _ body: (_ first: Int, _ count: Int, _ col: UnsafeMutablePointer<T>, _ block: UnsafeMutablePointer<T>) -> Void
+    ) {
+        let size = chunkSize
+        let col = UnsafeMutablePointer<T>.allocate(capacity: isPointwise ? 1 : groupRows * groups * positions * size)
+        let block = UnsafeMutablePointer<T>.allocate(capacity: size > 1 ? blockChannels * positions * size : 1)
+        defer {
+            col.deallocate()
+            block.deallocate()
+        }
+        for first in stride(from: 0, to: batch, by: size) {
+            body(first, Swift.min(size, batch - first), col, block)
+        }
+    }
+
+    /// Fills `col` with the column matrices of `count` images starting at `x` (side by side), or
+    /// returns the image itself for pointwise convolutions.
+    private func unfold<T: SpatialKernelScalar>(
+        _ x: UnsafePointer<T>, count: Int, into col: UnsafeMutablePointer<T>
+    ) -> UnsafePointer<T> {
+        if isPointwise { return x }
+        let imageSize = Int(image.channels) * inputPlane
+        withUnsafePointer(to: image) { g in
+            parallelRanges(count, work: count * groupRows * groups * positions) { images in
+                for b in images { T.im2col(x + b * imageSize, g, col + b * positions, Int64(count * positions)) }
+            }
+        }
+        return UnsafePointer(col)
+    }
+
+    /// `y = conv(x, w) + bias` (`bias` per output channel); all contiguous.
+    private func forward<T: SpatialKernelScalar>(_: T.Type, _ x: Tensor, _ w: Tensor, _ bias: Tensor?, into y: Tensor) {
+        let (x, w, bias, y) = (
+            x.base(T.self), w.base(T.self), bias.map { UnsafePointer($0.base(T.self)) }, y.base(T.self)
+        )
+        let og = outChannels / groups
+        let k = groupRows
+        forEachChunk(T.self, blockChannels: outChannels) { first, count, colBuffer, block in
+            let n = count * positions
+            let col = unfold(x + first * Int(image.channels) * inputPlane, count: count, into: colBuffer)
+            let target = count == 1 ? y + first * outChannels * positions : block
+            for g in 0..<groups {
+                T.gemm(false, false, og, n, k, w + g * og * k, k, col + g * k * n, n, 0, target + g * og * n, n)
+            }
+            if count == 1 {
+                if let bias { T.addChannelBias(target, bias, Int64(outChannels), Int64(positions)) }
+            } else {
+                T.chunkToBatch(
+                    block, bias, Int64(outChannels), Int64(count), Int64(positions), y + first * outChannels * positions
+                )
+            }
+        }
+    }
+
+    /// The adjoint of `forward` in `x`: `dx = convᵀ(dy, w)`, plus `bias` per input channel (the
+    /// transposed convolution's bias); all contiguous.
+    private func backwardInput<T: SpatialKernelScalar>(
+        _: T.Type, _ dy: Tensor, _ w: Tensor, _ bias: Tensor?, into dx: Tensor
+    ) {
+        let (dy, w, bias, dx) = (
+            dy.base(T.self), w.base(T.self), bias.map { UnsafePointer($0.base(T.self)) }, dx.base(T.self)
+        )
+        let og = outChannels / groups
+        let k = groupRows
+        let imageSize = Int(image.channels) * inputPlane
+        forEachChunk(T.self, blockChannels: outChannels) { first, count, col, block in
+            let n = count * positions
+            let grad = gathered(dy + first * outChannels * positions, count: count, block: block)
+            let target = isPointwise ? dx + first * imageSize : col
+            for g in 0..<groups {
+                T.gemm(true, false, k, n, og, w + g * og * k, k, grad + g * og * n, n, 0, target + g * k * n, n)
+            }
+            withUnsafePointer(to: image) { geometry in
+                parallelRanges(count, work: count * groupRows * groups * positions) { images in
+                    for b in images {
+                        let out = dx + (first + b) * imageSize
+                        if !isPointwise { T.col2im(col + b * positions, Int64(n), geometry, out) }
+                        if let bias { T.addChannelBias(out, bias, Int64(image.channels), Int64(inputPlane)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `forward` in `w`: `dw = Σ dy @ colᵀ` over the batch; all contiguous.
+    private func backwardWeight<T: SpatialKernelScalar>(_: T.Type, _ x: Tensor, _ dy: Tensor, into dw: Tensor) {
+        let (x, dy, dw) = (x.base(T.self), dy.base(T.self), dw.base(T.self))
+        let og = outChannels / groups
+        let k = groupRows
+        dw.initialize(repeating: 0, count: outChannels * k)
+        forEachChunk(T.self, blockChannels: outChannels) { first, count, colBuffer, block in
+            let n = count * positions
+            let col = unfold(x + first * Int(image.channels) * inputPlane, count: count, into: colBuffer)
+            let grad = gathered(dy + first * outChannels * positions, count: count, block: block)
+            for g in 0..<groups {
+                T.gemm(false, true, og, k, n, grad + g * og * n, n, col + g * k * n, n, 1, dw + g * og * k, k)
+            }
+        }
+    }
+
+    /// `count` images of an `[N, O, positions]` tensor as one `[O, count × positions]` matrix.
+    private func gathered<T: SpatialKernelScalar>(
+        _ batch: UnsafePointer<T>, count: Int, block: UnsafeMutablePointer<T>
+    ) -> UnsafePointer<T> {
+        if count == 1 { return batch }
+        T.batchToChunk(batch, Int64(outChannels), Int64(count), Int64(positions), block)
+        return UnsafePointer(block)
+    }
+}
+
+// MARK: - Tensor-level kernels (no autograd)
+
+extension ConvGeometry {
+    /// `conv(x, w) + bias` as a new `[N, O, outSpatial…]` tensor.
+    func convolution(_ x: Tensor, _ w: Tensor, bias: Tensor?) -> Tensor {
+        let out = Tensor(empty: outputShape, dtype: x.dtype, zeroed: false)
+        forward(spatialKernelScalar(x.dtype), dense(x), dense(w), bias.map(dense), into: out)
+        return out
+    }
+
+    /// `convᵀ(dy, w) + bias` (the transposed convolution) as a new `[N, C, spatial…]` tensor.
+    func transposedConvolution(_ dy: Tensor, _ w: Tensor, bias: Tensor?) -> Tensor {
+        let out = Tensor(empty: inputShape, dtype: dy.dtype, zeroed: false)
+        backwardInput(spatialKernelScalar(dy.dtype), dense(dy), dense(w), bias.map(dense), into: out)
+        return out
+    }
+
+    /// The weight gradient `Σ dy ⊛ x` as a new `[O, C / groups, kernel…]` tensor.
+    func weightGradient(_ x: Tensor, _ dy: Tensor) -> Tensor {
+        let out = Tensor(empty: weightShape, dtype: x.dtype, zeroed: false)
+        backwardWeight(spatialKernelScalar(x.dtype), dense(x), dense(dy), into: out)
+        return out
+    }
+}
+
+/// The kernel element type for a floating-point dtype.
+func spatialKernelScalar(_ dtype: DType) -> any SpatialKernelScalar.Type {
+    switch dtype {
+    case .float32: Float.self
+    case .float64: Double.self
+    default: fatalError("convolution and pooling kernels need float32 or float64 tensors, got \(dtype)")
+    }
+}
+
+/// `t` itself when contiguous, else a contiguous copy; never recorded for autograd.
+func dense(_ t: Tensor) -> Tensor { t.detach().contiguous() }
+
+// MARK: - Threads
+
+/// The number of cores kernels split their work across.
+let kernelThreads = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+/// Calls `body` on consecutive sub-ranges of `0..<count` that together cover it, in parallel across
+/// the cores when `work` (elements touched) is large enough to pay for the threads, else once
+/// inline. The sub-ranges must be independent.
+func parallelRanges(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+    let parts = work >= 1 << 15 ? Swift.min(count, kernelThreads) : 1
+    guard parts > 1 else {
+        body(0..<count)
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedSendableBox(body)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            shared.value(part * count / parts..<(part + 1) * count / parts)
+        }
+    }
+}
+
+/// Hands a value to `concurrentPerform` workers; the caller guarantees they touch disjoint memory.
+struct UncheckedSendableBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
