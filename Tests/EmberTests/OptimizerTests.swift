@@ -24,6 +24,7 @@ struct OptimFixture: Decodable {
         let dtype: String
         let options: [String: Double]
         let final: FixtureTensor
+        let state_keys: [String]
         var testDescription: String { name }
     }
 
@@ -84,6 +85,7 @@ struct OptimFixture: Decodable {
     let lbfgs: [LBFGSRun]
     let schedulers: [SchedulerCase]
     let clipping: Clipping
+    let defaults: [String: [String: Double]]
 }
 
 /// Tests/Fixtures/optim.json, decoded once.
@@ -182,6 +184,8 @@ func fixtureData(_ dtype: DType) -> (Tensor, Tensor) {
             let (rtol, atol) = p.dtype == .float32 ? (1e-5, 1e-6) : (1e-14, 1e-15)
             #expect(closeness(actual, expected, rtol: rtol, atol: atol) <= 1)
         }
+        let state = optimizer.state(for: p)!
+        #expect(Set(state.tensors.keys).union(state.numbers.keys) == Set(c.state_keys))
     }
 
     /// 25 training steps of a small model: the loss trajectory and final weights match PyTorch's

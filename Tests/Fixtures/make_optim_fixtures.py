@@ -19,6 +19,9 @@ Sections:
   - "schedulers": learning rates (get_last_lr() for every group, after construction and after each
     of SCHEDULER_STEPS steps) and, for cycling schedulers, group 0's momentum or beta1.
   - "clipping": clip_grad_norm_ / clip_grad_value_ on three gradients: total norm and clipped grads.
+  - "defaults": each optimizer's `defaults` when built with no arguments (Ember's group convention,
+    without PyTorch's implementation switches foreach / fused / capturable / differentiable and
+    LBFGS's line_search_fn, which Ember keeps as a property).
 
 Options in "rules"/"training" use PyTorch's param-group keys, with `betas` split into `beta1` and
 `beta2` and booleans as 0/1 (Ember's ParamGroup convention); unspecified options take defaults.
@@ -149,7 +152,8 @@ def rules():
                 p.grad = grads[k].clone()
                 opt.step()
             out["cases"].append({"name": f"{name}_{dname}", "optimizer": cls_name, "dtype": dname,
-                                 "options": group_options(kwargs), "final": enc_tensor(p)})
+                                 "options": group_options(kwargs), "final": enc_tensor(p),
+                                 "state_keys": sorted(opt.state[p].keys())})
     return out
 
 
@@ -335,11 +339,22 @@ def clipping():
     return out
 
 
+IMPLEMENTATION_SWITCHES = {"foreach", "fused", "capturable", "differentiable", "line_search_fn"}
+
+
+def defaults():
+    out = {}
+    for cls_name in ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "LBFGS"]:
+        opt = getattr(torch.optim, cls_name)([nn.Parameter(torch.zeros(1))])
+        out[cls_name] = group_options({k: v for k, v in opt.defaults.items() if k not in IMPLEMENTATION_SWITCHES})
+    return out
+
+
 def main():
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "optim.json")
     data = {"generator": "Tests/Fixtures/make_optim_fixtures.py", "torch": torch.__version__.split("+")[0],
             "rules": rules(), "training": training(), "lbfgs": lbfgs(), "schedulers": schedulers(),
-            "clipping": clipping()}
+            "clipping": clipping(), "defaults": defaults()}
     with open(path, "w") as f:
         json.dump(data, f, separators=(",", ":"))
         f.write("\n")

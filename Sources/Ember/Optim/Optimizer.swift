@@ -123,7 +123,7 @@ public struct ParamGroupState: Equatable, Sendable {
 /// Everything an optimizer needs to resume (`optimizer.state_dict()`): per-parameter state keyed
 /// by parameter index, and the groups' options. The tensors are copies, owned by this value.
 public struct OptimizerState {
-    /// Per-parameter state by parameter index; parameters not stepped yet have no entry.
+    /// Per-parameter state by parameter index; parameters without state have no entry.
     public var state: [Int: ParameterState]
     /// The parameter groups, in order.
     public var paramGroups: [ParamGroupState]
@@ -267,7 +267,7 @@ open class Optimizer {
         for group in paramGroups {
             let indices = Array(index..<index + group.params.count)
             for (i, p) in zip(indices, group.params) {
-                if let s = parameterStates[ObjectIdentifier(p)] { state[i] = s.copied() }
+                if let s = parameterStates[ObjectIdentifier(p)], !s.isEmpty { state[i] = s.copied() }
             }
             groups.append(ParamGroupState(options: group.options, params: indices))
             index += group.params.count
