@@ -229,8 +229,8 @@ private let resumeConfigs: [String: [String: Double]] = [
     @Test func clipGradNormMatchesPyTorch() {
         for c in optimFixture.clipping.norm {
             let params = parameters()
-            let total = clipGradNorm(params, maxNorm: c.max_norm, normType: c.norm_type.double!)
-            #expect(Swift.abs(total.item() - c.total_norm) <= 1e-6 * c.total_norm, "norm \(c.norm_type)")
+            let total = clipGradNorm(params, maxNorm: c.maxNorm, normType: c.normType.double!)
+            #expect(Swift.abs(total.item() - c.totalNorm) <= 1e-6 * c.totalNorm, "norm \(c.normType)")
             for (p, expected) in zip(params, c.clipped) {
                 #expect(closeness(p.grad!.scalars, expected.doubles, rtol: 1e-6, atol: 1e-7) <= 1)
             }
@@ -240,7 +240,7 @@ private let resumeConfigs: [String: [String: Double]] = [
     @Test func clipGradValueMatchesPyTorch() {
         for c in optimFixture.clipping.value {
             let params = parameters()
-            clipGradValue(params, clipValue: c.clip_value)
+            clipGradValue(params, clipValue: c.clipValue)
             for (p, expected) in zip(params, c.clipped) { #expect(p.grad!.scalars == expected.makeTensor().scalars) }
         }
     }

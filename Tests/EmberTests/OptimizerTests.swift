@@ -24,8 +24,13 @@ struct OptimFixture: Decodable {
         let dtype: String
         let options: [String: Double]
         let final: FixtureTensor
-        let state_keys: [String]
+        let stateKeys: [String]
         var testDescription: String { name }
+
+        enum CodingKeys: String, CodingKey {
+            case name, optimizer, dtype, options, final
+            case stateKeys = "state_keys"
+        }
     }
 
     struct Training: Decodable {
@@ -51,9 +56,15 @@ struct OptimFixture: Decodable {
         let options: [String: FixtureJSON]
         let losses: [Double]
         let final: [String: FixtureTensor]
-        let func_evals: Int
-        let n_iter: Int
+        let funcEvals: Int
+        let nIter: Int
         var testDescription: String { name }
+
+        enum CodingKeys: String, CodingKey {
+            case name, dtype, options, losses, final
+            case funcEvals = "func_evals"
+            case nIter = "n_iter"
+        }
     }
 
     struct SchedulerCase: Decodable, CustomTestStringConvertible {
@@ -66,14 +77,26 @@ struct OptimFixture: Decodable {
 
     struct Clipping: Decodable {
         struct NormCase: Decodable {
-            let max_norm: Double
-            let norm_type: FixtureJSON
-            let total_norm: Double
+            let maxNorm: Double
+            let normType: FixtureJSON
+            let totalNorm: Double
             let clipped: [FixtureTensor]
+
+            enum CodingKeys: String, CodingKey {
+                case clipped
+                case maxNorm = "max_norm"
+                case normType = "norm_type"
+                case totalNorm = "total_norm"
+            }
         }
         struct ValueCase: Decodable {
-            let clip_value: Double
+            let clipValue: Double
             let clipped: [FixtureTensor]
+
+            enum CodingKeys: String, CodingKey {
+                case clipped
+                case clipValue = "clip_value"
+            }
         }
         let grads: [FixtureTensor]
         let norm: [NormCase]
@@ -185,7 +208,7 @@ func fixtureData(_ dtype: DType) -> (Tensor, Tensor) {
             #expect(closeness(actual, expected, rtol: rtol, atol: atol) <= 1)
         }
         let state = optimizer.state(for: p)!
-        #expect(Set(state.tensors.keys).union(state.numbers.keys) == Set(c.state_keys))
+        #expect(Set(state.tensors.keys).union(state.numbers.keys) == Set(c.stateKeys))
     }
 
     /// 25 training steps of a small model: the loss trajectory and final weights match PyTorch's
@@ -240,6 +263,6 @@ func fixtureData(_ dtype: DType) -> (Tensor, Tensor) {
             #expect(closeness(state[key]!.scalars, expected.doubles, rtol: rtol, atol: atol) <= 1, "\(key)")
         }
         let counters = optimizer.stateDict().state[0]!.numbers
-        #expect(counters["func_evals"] == Double(run.func_evals) && counters["n_iter"] == Double(run.n_iter))
+        #expect(counters["func_evals"] == Double(run.funcEvals) && counters["n_iter"] == Double(run.nIter))
     }
 }

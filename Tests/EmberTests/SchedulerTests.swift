@@ -8,73 +8,75 @@ import Testing
 @testable import Ember
 
 /// An SGD optimizer (momentum 0.9) with one group per learning rate, as the fixture's `sgd`.
-private func sgd(_ lrs: [Double] = [0.1]) -> Optimizer {
+private func sgdOptimizer(_ lrs: [Double] = [0.1]) -> Optimizer {
     SGD(lrs.map { ParamGroup([Tensor.zeros([1], requiresGrad: true)], options: ["lr": $0]) }, lr: lrs[0], momentum: 0.9)
 }
 
 /// An Adam optimizer with one group per learning rate, as the fixture's `adam`.
-private func adam(_ lrs: [Double] = [0.1]) -> Optimizer {
+private func adamOptimizer(_ lrs: [Double] = [0.1]) -> Optimizer {
     Adam(lrs.map { ParamGroup([Tensor.zeros([1], requiresGrad: true)], options: ["lr": $0]) }, lr: lrs[0])
 }
 
-/// The fixture's schedulers, by name: an optimizer and a scheduler over it.
-private let schedulerFactories: [String: @Sendable () -> (Optimizer, LRScheduler)] = [
-    "step": { let o = sgd([0.1, 0.01]); return (o, StepLR(o, stepSize: 30, gamma: 0.1)) },
-    "multistep": { let o = sgd(); return (o, MultiStepLR(o, milestones: [30, 30, 80], gamma: 0.5)) },
-    "exponential": { let o = sgd(); return (o, ExponentialLR(o, gamma: 0.95)) },
-    "cosine": { let o = sgd([0.1, 0.01]); return (o, CosineAnnealingLR(o, tMax: 30, etaMin: 0.001)) },
-    "cosine_default": { let o = sgd(); return (o, CosineAnnealingLR(o, tMax: 100)) },
-    "warm_restarts": { let o = sgd(); return (o, CosineAnnealingWarmRestarts(o, t0: 10, tMult: 2, etaMin: 0.001)) },
-    "warm_restarts_mult1": { let o = sgd(); return (o, CosineAnnealingWarmRestarts(o, t0: 7)) },
-    "linear": { let o = sgd(); return (o, LinearLR(o, startFactor: 0.25, endFactor: 1.0, totalIters: 10)) },
-    "linear_default": { let o = sgd(); return (o, LinearLR(o)) },
-    "linear_decay": { let o = sgd(); return (o, LinearLR(o, startFactor: 1.0, endFactor: 0.1, totalIters: 40)) },
-    "constant": { let o = sgd(); return (o, ConstantLR(o, factor: 0.5, totalIters: 10)) },
-    "constant_default": { let o = sgd(); return (o, ConstantLR(o)) },
-    "lambda": { let o = sgd([0.1, 0.01]); return (o, LambdaLR(o, lrLambda: { pow(0.95, Double($0)) })) },
-    "multiplicative": { let o = sgd(); return (o, MultiplicativeLR(o, lrLambda: { _ in 0.97 })) },
-    "polynomial": { let o = sgd(); return (o, PolynomialLR(o, totalIters: 50, power: 2.0)) },
-    "one_cycle": { let o = sgd(); return (o, OneCycleLR(o, maxLR: 0.1, totalSteps: 100)) },
-    "one_cycle_linear": {
-        let o = sgd()
-        return (o, OneCycleLR(o, maxLR: 0.1, totalSteps: 120, annealStrategy: .linear))
-    },
-    "one_cycle_three_phase_adam": {
-        let o = adam()
-        let s = OneCycleLR(
-            o, maxLR: 0.05, epochs: 10, stepsPerEpoch: 11, pctStart: 0.25, divFactor: 10.0, finalDivFactor: 100.0,
+/// How to build one of the fixture's schedulers: the optimizer (SGD with momentum, or Adam) with
+/// one group per learning rate, and the scheduler over it.
+private struct Recipe: Sendable {
+    var lrs: [Double] = [0.1]
+    var adam = false
+    let make: @Sendable (Optimizer) -> LRScheduler
+
+    func build() -> (Optimizer, LRScheduler) {
+        let optimizer = adam ? adamOptimizer(lrs) : sgdOptimizer(lrs)
+        return (optimizer, make(optimizer))
+    }
+}
+
+/// The fixture's schedulers, by name, built as make_optim_fixtures.py builds them.
+private let recipes: [String: Recipe] = [
+    "step": Recipe(lrs: [0.1, 0.01]) { StepLR($0, stepSize: 30, gamma: 0.1) },
+    "multistep": Recipe { MultiStepLR($0, milestones: [30, 30, 80], gamma: 0.5) },
+    "exponential": Recipe { ExponentialLR($0, gamma: 0.95) },
+    "cosine": Recipe(lrs: [0.1, 0.01]) { CosineAnnealingLR($0, tMax: 30, etaMin: 0.001) },
+    "cosine_default": Recipe { CosineAnnealingLR($0, tMax: 100) },
+    "warm_restarts": Recipe { CosineAnnealingWarmRestarts($0, t0: 10, tMult: 2, etaMin: 0.001) },
+    "warm_restarts_mult1": Recipe { CosineAnnealingWarmRestarts($0, t0: 7) },
+    "linear": Recipe { LinearLR($0, startFactor: 0.25, endFactor: 1.0, totalIters: 10) },
+    "linear_default": Recipe { LinearLR($0) },
+    "linear_decay": Recipe { LinearLR($0, startFactor: 1.0, endFactor: 0.1, totalIters: 40) },
+    "constant": Recipe { ConstantLR($0, factor: 0.5, totalIters: 10) },
+    "constant_default": Recipe { ConstantLR($0) },
+    "lambda": Recipe(lrs: [0.1, 0.01]) { LambdaLR($0, lrLambda: { pow(0.95, Double($0)) }) },
+    "multiplicative": Recipe { MultiplicativeLR($0, lrLambda: { _ in 0.97 }) },
+    "polynomial": Recipe { PolynomialLR($0, totalIters: 50, power: 2.0) },
+    "one_cycle": Recipe { OneCycleLR($0, maxLR: 0.1, totalSteps: 100) },
+    "one_cycle_linear": Recipe { OneCycleLR($0, maxLR: 0.1, totalSteps: 120, annealStrategy: .linear) },
+    "one_cycle_three_phase_adam": Recipe(adam: true) {
+        OneCycleLR(
+            $0, maxLR: 0.05, epochs: 10, stepsPerEpoch: 11, pctStart: 0.25, divFactor: 10.0, finalDivFactor: 100.0,
             threePhase: true)
-        return (o, s)
     },
-    "cyclic": { let o = sgd(); return (o, CyclicLR(o, baseLR: 0.001, maxLR: 0.1, stepSizeUp: 10)) },
-    "cyclic_triangular2": {
-        let o = sgd([0.1, 0.01])
-        return (o, CyclicLR(o, baseLR: 0.001, maxLR: 0.1, stepSizeUp: 10, stepSizeDown: 5, mode: .triangular2))
+    "cyclic": Recipe { CyclicLR($0, baseLR: 0.001, maxLR: 0.1, stepSizeUp: 10) },
+    "cyclic_triangular2": Recipe(lrs: [0.1, 0.01]) {
+        CyclicLR($0, baseLR: 0.001, maxLR: 0.1, stepSizeUp: 10, stepSizeDown: 5, mode: .triangular2)
     },
-    "cyclic_exp_range_adam": {
-        let o = adam()
-        let s = CyclicLR(
-            o, baseLR: 0.001, maxLR: 0.1, stepSizeUp: 8, mode: .expRange, gamma: 0.98, baseMomentum: 0.85,
+    "cyclic_exp_range_adam": Recipe(adam: true) {
+        CyclicLR(
+            $0, baseLR: 0.001, maxLR: 0.1, stepSizeUp: 8, mode: .expRange, gamma: 0.98, baseMomentum: 0.85,
             maxMomentum: 0.95)
-        return (o, s)
     },
-    "sequential": {
-        let o = sgd()
-        let s = SequentialLR(
+    "sequential": Recipe { o in
+        SequentialLR(
             o, schedulers: [LinearLR(o, startFactor: 0.1, totalIters: 5), CosineAnnealingLR(o, tMax: 95)],
             milestones: [5])
-        return (o, s)
     },
-    "sequential_three": {
-        let o = sgd([0.1, 0.01])
+    "sequential_three": Recipe(lrs: [0.1, 0.01]) { o in
         let parts: [LRScheduler] = [
-            ConstantLR(o, factor: 0.5, totalIters: 10), ExponentialLR(o, gamma: 0.9), StepLR(o, stepSize: 7, gamma: 0.5),
+            ConstantLR(o, factor: 0.5, totalIters: 10), ExponentialLR(o, gamma: 0.9),
+            StepLR(o, stepSize: 7, gamma: 0.5),
         ]
-        return (o, SequentialLR(o, schedulers: parts, milestones: [20, 50]))
+        return SequentialLR(o, schedulers: parts, milestones: [20, 50])
     },
-    "chained": {
-        let o = sgd()
-        return (o, ChainedScheduler([ConstantLR(o, factor: 0.5, totalIters: 10), ExponentialLR(o, gamma: 0.97)]))
+    "chained": Recipe { o in
+        ChainedScheduler([ConstantLR(o, factor: 0.5, totalIters: 10), ExponentialLR(o, gamma: 0.97)])
     },
 ]
 
@@ -95,14 +97,14 @@ private func momentum(_ optimizer: Optimizer) -> Double {
 @Suite struct SchedulerTests {
     @Test func everyFixtureSchedulerIsBuilt() {
         let names = Set(optimFixture.schedulers.map(\.name))
-        #expect(names == Set(schedulerFactories.keys).union(plateauFactories.keys))
+        #expect(names == Set(recipes.keys).union(plateauFactories.keys))
     }
 
     /// 100 steps of every scheduler give PyTorch's learning rates and momentums exactly.
     @Test(arguments: optimFixture.schedulers.filter { $0.metrics == nil })
     func learningRatesMatchPyTorch(_ c: OptimFixture.SchedulerCase) throws {
-        let make = try #require(schedulerFactories[c.name])
-        let (optimizer, scheduler) = make()
+        let recipe = try #require(recipes[c.name])
+        let (optimizer, scheduler) = recipe.build()
         var lrs = [scheduler.getLastLR()]
         var momentums = [momentum(optimizer)]
         for _ in 1..<c.lrs.count {
@@ -119,7 +121,7 @@ private func momentum(_ optimizer: Optimizer) -> Double {
     /// ReduceLROnPlateau fed PyTorch's metric sequence reduces the rates at the same epochs.
     @Test(arguments: optimFixture.schedulers.filter { $0.metrics != nil })
     func plateauMatchesPyTorch(_ c: OptimFixture.SchedulerCase) throws {
-        let optimizer = sgd([0.1, 0.05])
+        let optimizer = sgdOptimizer([0.1, 0.05])
         let make = try #require(plateauFactories[c.name])
         let scheduler = make(optimizer)
         var lrs = [scheduler.getLastLR()]
@@ -133,7 +135,7 @@ private func momentum(_ optimizer: Optimizer) -> Double {
     /// A scheduler restored from its state dict mid-run continues with the same rates.
     @Test(arguments: ["cosine", "warm_restarts", "one_cycle", "cyclic_triangular2", "sequential_three", "chained"])
     func stateDictResumesTheSchedule(_ name: String) throws {
-        let (optimizer, scheduler) = schedulerFactories[name]!()
+        let (optimizer, scheduler) = recipes[name]!.build()
         for _ in 0..<37 { scheduler.step() }
         let saved = scheduler.stateDict()
         let expected = (0..<20).map { _ in
@@ -141,7 +143,7 @@ private func momentum(_ optimizer: Optimizer) -> Double {
             return scheduler.getLastLR()
         }
         // A fresh pair, moved elsewhere, then restored: optimizer lrs come from the scheduler's state.
-        let (freshOptimizer, fresh) = schedulerFactories[name]!()
+        let (freshOptimizer, fresh) = recipes[name]!.build()
         for _ in 0..<5 { fresh.step() }
         try fresh.loadStateDict(saved)
         for i in freshOptimizer.paramGroups.indices { freshOptimizer.paramGroups[i].lr = saved.lists["_last_lr"]![i] }
@@ -155,11 +157,11 @@ private func momentum(_ optimizer: Optimizer) -> Double {
 
     @Test func plateauStateDictResumes() throws {
         let metrics = optimFixture.schedulers.first { $0.name == "plateau" }!.metrics!
-        let optimizer = sgd([0.1, 0.05])
+        let optimizer = sgdOptimizer([0.1, 0.05])
         let scheduler = plateauFactories["plateau"]!(optimizer)
         for m in metrics.prefix(12) { scheduler.step(m) }
         let saved = scheduler.stateDict()
-        let freshOptimizer = sgd([0.1, 0.05])
+        let freshOptimizer = sgdOptimizer([0.1, 0.05])
         let fresh = plateauFactories["plateau"]!(freshOptimizer)
         try fresh.loadStateDict(saved)
         for i in freshOptimizer.paramGroups.indices { freshOptimizer.paramGroups[i].lr = optimizer.paramGroups[i].lr }
@@ -172,11 +174,11 @@ private func momentum(_ optimizer: Optimizer) -> Double {
     }
 
     @Test func incompleteStateDictThrows() {
-        let (_, scheduler) = schedulerFactories["warm_restarts"]!()
+        let (_, scheduler) = recipes["warm_restarts"]!.build()
         var state = scheduler.stateDict()
         state.numbers["T_cur"] = nil
         #expect(throws: SchedulerStateError.missingKey("T_cur")) { try scheduler.loadStateDict(state) }
-        let (_, sequential) = schedulerFactories["sequential"]!()
+        let (_, sequential) = recipes["sequential"]!.build()
         var composite = sequential.stateDict()
         composite.schedulers.removeLast()
         #expect(throws: SchedulerStateError.schedulerCountMismatch(expected: 2, got: 1)) {
@@ -186,7 +188,7 @@ private func momentum(_ optimizer: Optimizer) -> Double {
 
     /// Warm restarts stepped with fractional epochs (within an epoch) follow PyTorch's closed form.
     @Test func warmRestartsWithFractionalEpochs() {
-        let o = sgd()
+        let o = sgdOptimizer()
         let s = CosineAnnealingWarmRestarts(o, t0: 10, tMult: 2, etaMin: 0.001)
         s.step(epoch: 12.5)
         #expect(s.tI == 20 && s.tCur == 2.5 && s.lastEpoch == 12)

@@ -24,7 +24,9 @@ public func clipGradNorm(
         let total = Tensor.stack(norms.map { $0.to(dtype) }).norm(p: normType)
         precondition(
             !errorIfNonfinite || total.item().isFinite,
-            "The total norm of order \(normType) for gradients from `parameters` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
+            "The total norm of order \(normType) for gradients from `parameters` is non-finite, so it cannot be "
+                + "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
+                + "`error_if_nonfinite=False`"
         )
         let coefficient = (maxNorm / (total + 1e-6)).clamp(max: 1)
         for g in grads { g.mul_(coefficient.to(g.dtype)) }

@@ -53,10 +53,12 @@ func fusedUpdate(
 ) {
     precondition(
         parameter.dtype.isFloatingPoint && gradient.dtype == parameter.dtype,
-        "optimizer step: parameter and gradient must share a floating-point dtype, got \(parameter.dtype) and \(gradient.dtype)"
+        "optimizer step: parameter and gradient must share a floating-point dtype, got \(parameter.dtype) and "
+            + "\(gradient.dtype)"
     )
     let target = parameter.isContiguous ? parameter : parameter.detach().contiguous()
-    let grad = gradient.detach().contiguous()
+    // The kernels take `restrict` pointers: a gradient sharing the parameter's memory is copied.
+    let grad = gradient.storage === parameter.storage ? gradient.detach().clone() : gradient.detach().contiguous()
     let operands = UpdateOperands(
         dtype: parameter.dtype,
         pointers: ([target, grad] + state).map { t in

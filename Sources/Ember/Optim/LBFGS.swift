@@ -236,7 +236,7 @@ public final class LBFGS: Optimizer {
         var m = Memory()
         if let saved = stateDict.state[0]?.copied(as: params.first?.dtype) {
             let n = params.reduce(0) { $0 + $1.count }
-            for (key, t) in saved.tensors where key != "ro" && t.shape.last != n {
+            for (key, t) in saved.tensors.sorted(by: { $0.key < $1.key }) where key != "ro" && t.shape.last != n {
                 throw .shapeMismatch(index: 0, key: key, expected: [n], got: t.shape)
             }
             m.funcEvals = Int(saved.numbers["func_evals"] ?? 0)

@@ -102,7 +102,8 @@ open class LRScheduler {
             } else {
                 precondition(
                     optimizer.paramGroups[i]["initial_lr"] != nil,
-                    "param 'initial_lr' is not specified in param_groups[\(i)] when resuming scheduler with last_epoch >= 0."
+                    "param 'initial_lr' is not specified in param_groups[\(i)] when resuming scheduler with "
+                        + "last_epoch >= 0."
                 )
             }
         }

@@ -281,11 +281,11 @@ open class Optimizer {
     open func loadStateDict(_ stateDict: OptimizerState) throws(OptimizerStateError) {
         let byIndex = try matchParameters(stateDict)
         var restored: [ObjectIdentifier: ParameterState] = [:]
-        for (index, saved) in stateDict.state {
+        for (index, saved) in stateDict.state.sorted(by: { $0.key < $1.key }) {
             guard let p = byIndex[index] else {
                 throw .unknownParameter(index: index, parameterCount: byIndex.count)
             }
-            for (key, t) in saved.tensors where t.shape != p.shape {
+            for (key, t) in saved.tensors.sorted(by: { $0.key < $1.key }) where t.shape != p.shape {
                 throw .shapeMismatch(index: index, key: key, expected: p.shape, got: t.shape)
             }
             restored[ObjectIdentifier(p)] = saved.copied(as: p.dtype)

@@ -37,7 +37,8 @@ public final class RAdam: Optimizer {
         let rect = power((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT), 0.5)
         let operands = [state.buffer("exp_avg", like: parameter), state.buffer("exp_avg_sq", like: parameter)]
         let args = ember_radam_args(
-            lr: group.lr, beta1: beta1, beta2: beta2, eps: group.value("eps"), weight_decay: group.value("weight_decay"),
+            lr: group.lr, beta1: beta1, beta2: beta2, eps: group.value("eps"),
+            weight_decay: group.value("weight_decay"),
             bias_correction1: 1 - power(beta1, step), bias_correction2_sqrt: power(biasCorrection2, 0.5),
             rect: rhoT > 5 ? rect : 0, rectified: rhoT > 5 ? 1 : 0,
             decoupled_weight_decay: group.flag("decoupled_weight_decay") ? 1 : 0,

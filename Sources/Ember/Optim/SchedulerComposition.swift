@@ -22,12 +22,15 @@ public final class SequentialLR: LRScheduler {
         for (i, s) in schedulers.enumerated() {
             precondition(
                 s.optimizer === optimizer,
-                "SequentialLR expects all schedulers to belong to the same optimizer, but got scheduler \(type(of: s)) at index \(i) has a different optimizer."
+                "SequentialLR expects all schedulers to belong to the same optimizer, but got scheduler "
+                    + "\(type(of: s)) at index \(i) has a different optimizer."
             )
         }
         precondition(
             milestones.count == schedulers.count - 1,
-            "Sequential Schedulers expects number of schedulers provided to be one more than the number of milestone points, but got number of schedulers \(schedulers.count) and the number of milestones to be equal to \(milestones.count)"
+            "Sequential Schedulers expects number of schedulers provided to be one more than the number of "
+                + "milestone points, but got number of schedulers \(schedulers.count) and the number of milestones "
+                + "to be equal to \(milestones.count)"
         )
         self.schedulers = schedulers
         self.milestones = milestones
@@ -89,7 +92,8 @@ public final class ChainedScheduler: LRScheduler {
         for (i, s) in schedulers.enumerated() {
             precondition(
                 s.optimizer === optimizer,
-                "ChainedScheduler expects all schedulers to belong to the same optimizer, but got scheduler \(type(of: s)) at index \(i) has a different optimizer."
+                "ChainedScheduler expects all schedulers to belong to the same optimizer, but got scheduler "
+                    + "\(type(of: s)) at index \(i) has a different optimizer."
             )
         }
         self.schedulers = schedulers
