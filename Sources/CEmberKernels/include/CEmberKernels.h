@@ -110,4 +110,88 @@ void ember_adaptive_max_pool2d_s(const float *input, const ember_pool_geometry *
                                  int64_t *indices);
 void ember_adaptive_max_pool2d_d(const double *input, const ember_pool_geometry *g, double *output,
                                  int64_t *indices);
+
+// MARK: Optimizer updates (optim.c)
+//
+// Each kernel updates `n` contiguous elements of one parameter in place, in one pass, exactly as
+// torch.optim's single-tensor CPU implementation does. Hyperparameters are given as doubles (as
+// Python floats); optional state pointers are NULL when the option that needs them is off.
+
+/// SGD: `momentum_buffer` is NULL when momentum is 0; `first_step` copies the gradient into it.
+typedef struct {
+    double lr, momentum, dampening, weight_decay;
+    int nesterov, maximize, first_step;
+} ember_sgd_args;
+void ember_sgd_f32(ember_sgd_args a, int64_t n, float *param, const float *grad, float *momentum_buffer);
+void ember_sgd_f64(ember_sgd_args a, int64_t n, double *param, const double *grad, double *momentum_buffer);
+
+/// Adam and AdamW: `step_size` = lr / (1 - beta1^step), `bias_correction2_sqrt` = (1 - beta2^step)^0.5;
+/// `max_exp_avg_sq` is NULL unless amsgrad.
+typedef struct {
+    double lr, beta1, beta2, eps, weight_decay, step_size, bias_correction2_sqrt;
+    int decoupled_weight_decay, maximize;
+} ember_adam_args;
+void ember_adam_f32(ember_adam_args a, int64_t n, float *param, const float *grad, float *exp_avg,
+                    float *exp_avg_sq, float *max_exp_avg_sq);
+void ember_adam_f64(ember_adam_args a, int64_t n, double *param, const double *grad, double *exp_avg,
+                    double *exp_avg_sq, double *max_exp_avg_sq);
+
+/// RMSprop: `grad_avg` is NULL unless centered, `momentum_buffer` NULL unless momentum > 0.
+typedef struct {
+    double lr, alpha, eps, weight_decay, momentum;
+    int maximize;
+} ember_rmsprop_args;
+void ember_rmsprop_f32(ember_rmsprop_args a, int64_t n, float *param, const float *grad, float *square_avg,
+                       float *grad_avg, float *momentum_buffer);
+void ember_rmsprop_f64(ember_rmsprop_args a, int64_t n, double *param, const double *grad, double *square_avg,
+                       double *grad_avg, double *momentum_buffer);
+
+/// Adagrad: `clr` = lr / (1 + (step - 1) * lr_decay).
+typedef struct {
+    double lr, clr, eps, weight_decay;
+    int maximize;
+} ember_adagrad_args;
+void ember_adagrad_f32(ember_adagrad_args a, int64_t n, float *param, const float *grad, float *sum);
+void ember_adagrad_f64(ember_adagrad_args a, int64_t n, double *param, const double *grad, double *sum);
+
+/// Adadelta.
+typedef struct {
+    double lr, rho, eps, weight_decay;
+    int maximize;
+} ember_adadelta_args;
+void ember_adadelta_f32(ember_adadelta_args a, int64_t n, float *param, const float *grad, float *square_avg,
+                        float *acc_delta);
+void ember_adadelta_f64(ember_adadelta_args a, int64_t n, double *param, const double *grad,
+                        double *square_avg, double *acc_delta);
+
+/// Adamax: `clr` = lr / (1 - beta1^step).
+typedef struct {
+    double lr, beta1, beta2, eps, weight_decay, clr;
+    int maximize;
+} ember_adamax_args;
+void ember_adamax_f32(ember_adamax_args a, int64_t n, float *param, const float *grad, float *exp_avg,
+                      float *exp_inf);
+void ember_adamax_f64(ember_adamax_args a, int64_t n, double *param, const double *grad, double *exp_avg,
+                      double *exp_inf);
+
+/// NAdam: `grad_coef` = -lr (1 - mu) / (1 - mu_product), `exp_avg_coef` = -lr mu_next / (1 - mu_product_next).
+typedef struct {
+    double lr, beta1, beta2, eps, weight_decay, bias_correction2, grad_coef, exp_avg_coef;
+    int decoupled_weight_decay, maximize;
+} ember_nadam_args;
+void ember_nadam_f32(ember_nadam_args a, int64_t n, float *param, const float *grad, float *exp_avg,
+                     float *exp_avg_sq);
+void ember_nadam_f64(ember_nadam_args a, int64_t n, double *param, const double *grad, double *exp_avg,
+                     double *exp_avg_sq);
+
+/// RAdam: the adaptive term (times `rect`) is applied only when `rectified` (rho_t > 5).
+typedef struct {
+    double lr, beta1, beta2, eps, weight_decay, bias_correction1, bias_correction2_sqrt, rect;
+    int rectified, decoupled_weight_decay, maximize;
+} ember_radam_args;
+void ember_radam_f32(ember_radam_args a, int64_t n, float *param, const float *grad, float *exp_avg,
+                     float *exp_avg_sq);
+void ember_radam_f64(ember_radam_args a, int64_t n, double *param, const double *grad, double *exp_avg,
+                     double *exp_avg_sq);
+
 #endif
