@@ -1,11 +1,62 @@
 // swift-format-ignore-file: the blocks below are copied verbatim from shared/API.md.
 
-// The code blocks of shared/API.md that the tensor core covers, compiled as written. A renamed
-// spelling fails here before it fails the outside checks. (Models, training and data blocks join
-// this file as nn, optim and data land.)
+// The code blocks of shared/API.md, compiled as written. A renamed spelling fails here before it
+// fails the outside checks. (The training/data lines join this file when the data module lands;
+// the EmberVision lines when EmberVision does.)
 import Testing
 
 @testable import Ember
+
+
+// The "Models" block's types, at file scope as in API.md.
+final class MyModule: Module {
+    let fc1 = Linear(784, 256)
+    let fc2 = Linear(256, 10)
+    override func forward(_ x: Tensor) -> Tensor {
+        fc2(F.relu(fc1(x)))
+    }
+}
+
+final class ResidualBlock: Module {
+    let conv1: Conv2d
+    let conv2: Conv2d
+    init(_ inChannels: Int, _ outChannels: Int) {
+        conv1 = Conv2d(inChannels, outChannels, kernelSize: 3, padding: 1)
+        conv2 = Conv2d(outChannels, outChannels, kernelSize: 3, padding: 1)
+        super.init()
+    }
+    override func forward(_ x: Tensor) -> Tensor {
+        let residual = x
+        var x = F.relu(conv1(x))
+        x = conv2(x)
+        x += residual                                 // in place, gradients stay correct
+        return F.relu(x)
+    }
+}
+
+final class DynamicModel: Module {
+    let layers: ModuleList
+    init(numLayers: Int) {
+        layers = ModuleList((0..<numLayers).map { _ in Linear(128, 128) })
+        super.init()
+    }
+    override func forward(_ x: Tensor) -> Tensor {
+        var x = x
+        for layer in layers { x = F.relu(layer(x)) }
+        return x
+    }
+}
+
+final class CNNRNN: Module {
+    let cnn = Sequential(Conv2d(1, 32, kernelSize: 3), ReLU(), MaxPool2d(kernelSize: 2))
+    let rnn = RNN(32 * 13 * 13, 128, batchFirst: true)
+    override func forward(_ x: Tensor) -> Tensor {
+        var x = cnn(x)
+        x = x.view(x.size(0), -1)
+        let (output, _) = rnn(x)                      // 2-D input = one unbatched sequence, as in PyTorch
+        return output
+    }
+}
 
 @Suite struct APIContractTests {
     @Test func tensorsBlock() {
@@ -99,6 +150,64 @@ import Testing
         #expect(x.unsqueeze(1).expand(4, 5, 6).shape == [4, 5, 6])
         #expect(logits.shape == [8, 5] && target.dtype == .int64)
         #expect(y.storage === x.storage)
+    }
+
+
+    @Test func modelsBlock() throws {
+        let model = Sequential(Linear(784, 256), ReLU(), Linear(256, 10))
+        let heads = ModuleDict(["cls": Linear(128, 10), "reg": Linear(128, 1)])
+        model.parameters()                                    // [Tensor], registration order
+        model.namedParameters()                               // [(String, Tensor)]: "0.weight", "0.bias", "2.weight", ...
+        model.train(); model.eval(); model.isTraining
+        let state = model.stateDict()                         // [String: Tensor], PyTorch's exact keys, buffers included
+        try model.loadStateDict(state, strict: true)          // throws on missing/unexpected keys or shape mismatch
+        print(model)                                          // PyTorch-style tree repr
+
+        #expect(model.namedParameters().map(\.0) == ["0.weight", "0.bias", "2.weight", "2.bias"])
+        #expect(!model.isTraining && heads.count == 2 && state.count == 4)
+        #expect(MyModule()(Tensor.randn([2, 784])).shape == [2, 10])
+        let block = ResidualBlock(4, 4)
+        let x = Tensor.randn([2, 4, 5, 5], requiresGrad: true)
+        block(x).sum().backward()
+        #expect(x.grad!.shape == [2, 4, 5, 5] && block.conv1.weight.grad != nil)
+        #expect(DynamicModel(numLayers: 3)(Tensor.randn([2, 128])).shape == [2, 128])
+        #expect(CNNRNN()(Tensor.randn([2, 1, 28, 28])).shape == [2, 128])
+    }
+
+    @Test func moreFixedSpellingsForLayers() {
+        let x = Tensor.randn([4, 6]); x.requiresGrad = true
+        _ = F.relu(x); _ = F.gelu(x); _ = F.leakyRelu(x, negativeSlope: 0.1)
+        _ = F.softmax(x, dim: 1); _ = F.logSoftmax(x, dim: 1)
+        let img = Tensor.randn([2, 4, 9, 9]), w = Tensor.randn([6, 4, 3, 3]), b = Tensor.randn([6])
+        _ = F.conv2d(img, w, bias: b, stride: 2, padding: 1)
+        _ = F.conv2d(img, Tensor.randn([6, 2, 3, 3]), padding: 2, dilation: 2, groups: 2)
+        _ = F.conv1d(Tensor.randn([2, 3, 10]), Tensor.randn([5, 3, 3]), bias: Tensor.randn([5]), padding: 1)
+        _ = F.maxPool2d(img, kernelSize: 2); _ = F.maxPool2d(img, kernelSize: 3, stride: 2, padding: 1)
+        _ = F.avgPool2d(img, kernelSize: 2); _ = F.adaptiveAvgPool2d(img, outputSize: [1, 1])
+        _ = F.batchNorm(img, runningMean: nil, runningVar: nil, weight: Tensor.ones([4]), bias: Tensor.zeros([4]), training: true)
+        _ = F.layerNorm(x, normalizedShape: [6], weight: Tensor.ones([6]), bias: Tensor.zeros([6]))
+        _ = F.linear(x, Tensor.randn([3, 6]), bias: Tensor.randn([3]))
+        _ = F.mseLoss(x, x); _ = F.l1Loss(x, x); _ = F.smoothL1Loss(x, x)
+        _ = F.binaryCrossEntropyWithLogits(x, x.sigmoid())
+        let logits = Tensor.randn([8, 5]), target = Tensor.randint(0, 5, [8])
+        _ = F.crossEntropy(logits, target); _ = F.crossEntropy(logits, target, labelSmoothing: 0.1)
+        _ = F.nllLoss(F.logSoftmax(logits, dim: 1), target)
+        let cnn = Sequential(Conv2d(1, 6, kernelSize: 5, padding: 2), ReLU(), MaxPool2d(kernelSize: 2), Flatten(), Linear(6 * 14 * 14, 10))
+        let bn = BatchNorm2d(8)                                      // keys: weight, bias, running_mean, running_var, num_batches_tracked
+        let seq = Tensor.randn([3, 4, 5])
+        let (o1, h1) = RNN(5, 7, numLayers: 2, batchFirst: true)(seq)
+        let (o2, (h2, c2)) = LSTM(5, 7, numLayers: 2, batchFirst: true)(seq)
+        let (o3, h3) = GRU(5, 7, numLayers: 2, batchFirst: true)(seq)
+        let opt: Optimizer = SGD(cnn.parameters(), lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 1e-3)
+        _ = Adam(cnn.parameters(), lr: 0.001, amsgrad: true)
+
+        #expect(F.conv2d(img, w, bias: b, stride: 2, padding: 1).shape == [2, 6, 5, 5])
+        #expect(cnn(Tensor.randn([2, 1, 28, 28])).shape == [2, 10])
+        #expect(bn.stateDictKeys() == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"])
+        #expect(o1.shape == [3, 4, 7] && h1.shape == [2, 3, 7])
+        #expect(o2.shape == [3, 4, 7] && h2.shape == [2, 3, 7] && c2.shape == [2, 3, 7])
+        #expect(o3.shape == [3, 4, 7] && h3.shape == [2, 3, 7])
+        #expect(opt.paramGroups.count == 1)
     }
 
     @Test func inPlaceOnDetachedIsSeenByOriginal() {

@@ -2,24 +2,7 @@ import Testing
 
 @testable import Ember
 
-private final class MyModule: Module {
-    let fc1 = Linear(784, 256)
-    let fc2 = Linear(256, 10)
-    override func forward(_ x: Tensor) -> Tensor { fc2(F.relu(fc1(x))) }
-}
-
-private final class DynamicModel: Module {
-    let layers: ModuleList
-    init(numLayers: Int) {
-        layers = ModuleList((0..<numLayers).map { _ in Linear(128, 128) })
-        super.init()
-    }
-    override func forward(_ x: Tensor) -> Tensor {
-        var x = x
-        for layer in layers { x = F.relu(layer(x)) }
-        return x
-    }
-}
+// MyModule and DynamicModel are API.md's, defined in APIContractTests.swift.
 
 private class Base: Module {
     let scale = Parameter(Tensor.ones([1]))
