@@ -1,5 +1,5 @@
-// swift-format-ignore-file: the blocks below are copied verbatim from shared/API.md.
-
+// swift-format-ignore-file
+// (The blocks below are copied verbatim from shared/API.md, semicolons and all.)
 // The code blocks of shared/API.md, compiled as written. A renamed spelling fails here before it
 // fails the outside checks. (The training/data lines join this file when the data module lands;
 // the EmberVision lines when EmberVision does.)
