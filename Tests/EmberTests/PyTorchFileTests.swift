@@ -180,7 +180,9 @@ private func unpickleError(_ bytes: [UInt8], sourceLocation: SourceLocation = #_
         #expect(value["steps"]!.tensor!.requiresGrad == false && value["missing"] == nil)
         // A checkpoint is not a state dict: the error says which entry is not a tensor.
         let error = #expect(throws: PyTorchFileError.self) { try loadPyTorchStateDict(from: fixture(name)) }
-        #expect(error == .notAStateDict(path: fixture(name).path, reason: "'epoch' holds a int, not a tensor"))
+        #expect(
+            error == .notAStateDict(path: fixture(name).path, reason: "'epoch' holds a value of type int, not a tensor")
+        )
     }
 
     @Test func maliciousGlobalIsRefusedWithoutRunningIt() throws {
@@ -253,6 +255,11 @@ private func unpickleError(_ bytes: [UInt8], sourceLocation: SourceLocation = #_
             checked.insert(integersIn: try zip.contents(of: entry).indices)
         }
         #expect(checked.count == 473 + 4 * (12 + 4 + 8 + 2))
+        var flipped = original
+        flipped[try zip.contents(of: zip.entry(named: "mlp/data/2")!).startIndex + 5] ^= 0x10
+        #expect(throws: PyTorchFileError.checksumMismatch(path: "flipped.pt", record: "mlp/data/2")) {
+            try readPyTorchFile(flipped, path: "flipped.pt")
+        }
         // Every byte of the end records (98 bytes) and of the central directory entries of the records
         // that are read (the directory has no extra fields or comments), every 16th byte elsewhere.
         var structure = IndexSet(integersIn: (original.count - 98)..<original.count)
@@ -346,6 +353,9 @@ private func unpickleError(_ bytes: [UInt8], sourceLocation: SourceLocation = #_
         let dict = try unpickle(
             p + [0x7D, 0x28, 0x8C, 1, 0x61, 0x4B, 1, 0x8C, 1, 0x62, 0x4B, 2, 0x8C, 1, 0x61, 0x4B, 3, 0x75, 0x2E])
         #expect(render(dict) == "{'a': 3, 'b': 2}")
+        #expect(throws: PyTorchFileError.notAStateDict(path: "crafted.pkl", reason: "key 7 is not a string")) {
+            try stateDict(of: try unpickle(p + [0x7D, 0x4B, 7, 0x4E, 0x73, 0x2E]), path: "crafted.pkl")
+        }
     }
 
     @Test func craftedTensorsStayInsideTheirStorage() throws {

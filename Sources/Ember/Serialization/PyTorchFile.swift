@@ -49,7 +49,8 @@ public enum PyTorchFileError: Error, CustomStringConvertible, Equatable {
         case .missingDataPickle(let path): "\(path): the archive has no <name>/data.pkl record"
         case .missingRecord(let path, let record): "\(path): storage record '\(record)' is missing"
         case .disallowedGlobal(let path, let name):
-            "\(path): the pickle refers to global '\(name)', which is not allowed (it was not executed)"
+            "\(path): the pickle refers to global '\(name)', which is not allowed (nothing was executed); "
+                + "Ember reads tensors, state dicts and plain Python values, so save model.state_dict(), not the model"
         case .badOpcode(let path, let opcode, let offset):
             "\(path): unsupported pickle opcode 0x\(String(opcode, radix: 16)) at byte \(offset)"
         case .memoIndexOutOfRange(let path, let index, let offset):
@@ -139,15 +140,16 @@ func readPyTorchFile(_ data: Data, path: String) throws(PyTorchFileError) -> PyT
 /// The tensors of a value that is a dict of string keys to tensors.
 func stateDict(of value: PyTorchValue, path: String) throws(PyTorchFileError) -> [String: Tensor] {
     guard case .dict(let items) = value else {
-        throw .notAStateDict(path: path, reason: "the file holds a \(value.typeName), not a dict")
+        throw .notAStateDict(path: path, reason: "the file holds a value of type \(value.typeName), not a dict")
     }
     var result: [String: Tensor] = [:]
     for (key, value) in items {
         guard case .string(let name) = key else {
-            throw .notAStateDict(path: path, reason: "key \(key) is not a string")
+            let shown = if case .int(let n) = key { "\(n)" } else { key.typeName }
+            throw .notAStateDict(path: path, reason: "key \(shown) is not a string")
         }
         guard case .tensor(let tensor) = value else {
-            throw .notAStateDict(path: path, reason: "'\(name)' holds a \(value.typeName), not a tensor")
+            throw .notAStateDict(path: path, reason: "'\(name)' holds a value of type \(value.typeName), not a tensor")
         }
         result[name] = tensor
     }

@@ -98,6 +98,7 @@ class PickleContainer {
 
 /// A Python list under construction.
 final class PickleList: PickleContainer {
+    /// The elements so far.
     var items: [PickleValue] = []
 }
 
@@ -109,7 +110,9 @@ final class PickleDict: PickleContainer {
         case int(Int64)
     }
 
+    /// The items in insertion order.
     var items: [(key: PickleValue, value: PickleValue)] = []
+    /// Where each key sits in `items`, so a repeated key replaces the value in place.
     var positions: [Key: Int] = [:]
 }
 
@@ -123,8 +126,11 @@ enum PickleValue {
     case tensor(Tensor)
     case list(PickleList)
     case dict(PickleDict)
+    /// A tuple and its nesting depth.
     case tuple([PickleValue], depth: Int)
+    /// An allow-listed class or function, only usable as a callable or argument.
     case global(PickleGlobal)
+    /// A persistent id, only usable as the first argument of a tensor rebuild.
     case storage(StorageReference)
 
     /// Nesting depth: 0 for scalars and tensors.

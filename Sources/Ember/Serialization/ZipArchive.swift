@@ -219,18 +219,44 @@ private struct LittleEndianBytes {
     }
 }
 
-/// The CRC-32 (IEEE 802.3, as ZIP uses) lookup table.
-private let crcTable: [UInt32] = (0..<256).map { i in
-    var c = UInt32(i)
-    for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-    return c
-}
-
-/// The CRC-32 of `bytes`.
-func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-    var c: UInt32 = 0xFFFF_FFFF
-    crcTable.withUnsafeBufferPointer { table in
-        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+/// CRC-32 (IEEE 802.3, as ZIP uses) lookup tables for slicing by 8: table `k` holds the CRC of a
+/// byte followed by `k` zero bytes.
+private let crcTables: [UInt32] = {
+    var tables = [UInt32](repeating: 0, count: 8 * 256)
+    for i in 0..<256 {
+        var c = UInt32(i)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        tables[i] = c
     }
-    return ~c
+    for k in 1..<8 {
+        for i in 0..<256 {
+            let previous = tables[(k - 1) * 256 + i]
+            tables[k * 256 + i] = (previous >> 8) ^ tables[Int(previous & 0xFF)]
+        }
+    }
+    return tables
+}()
+
+/// The CRC-32 of `bytes`, eight bytes per step.
+func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    crcTables.withUnsafeBufferPointer { t in
+        var c: UInt32 = 0xFFFF_FFFF
+        var i = 0
+        while i + 8 <= bytes.count {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let low = UInt32(truncatingIfNeeded: word) ^ c
+            let high = UInt32(truncatingIfNeeded: word >> 32)
+            c =
+                t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int(low >> 8 & 0xFF)]
+                ^ t[5 * 256 + Int(low >> 16 & 0xFF)] ^ t[4 * 256 + Int(low >> 24)]
+                ^ t[3 * 256 + Int(high & 0xFF)] ^ t[2 * 256 + Int(high >> 8 & 0xFF)]
+                ^ t[256 + Int(high >> 16 & 0xFF)] ^ t[Int(high >> 24)]
+            i += 8
+        }
+        while i < bytes.count {
+            c = t[Int((c ^ UInt32(bytes[i])) & 0xFF)] ^ (c >> 8)
+            i += 1
+        }
+        return ~c
+    }
 }
