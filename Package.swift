@@ -15,7 +15,8 @@ let package = Package(
         ),
         .target(
             name: "Ember",
-            dependencies: ["CEmberKernels"]
+            dependencies: ["CEmberKernels"],
+            resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "ember-bench",
