@@ -6,7 +6,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Ember", targets: ["Ember"]),
+        .executable(name: "ember", targets: ["EmberCLI"]),
         .executable(name: "ember-bench", targets: ["ember-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         .target(
@@ -17,6 +21,10 @@ let package = Package(
             name: "Ember",
             dependencies: ["CEmberKernels"],
             resources: [.copy("Resources")]
+        ),
+        .executableTarget(
+            name: "EmberCLI",
+            dependencies: ["Ember", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "ember-bench",

@@ -327,7 +327,7 @@ private func bytes(_ base64: String) -> [UInt8] { [UInt8](Data(base64Encoded: ba
         #expect(cropped.shape == [6, 2, 4, 4])
         // Every crop is a window of the zero-padded image.
         let padded = Tensor.zeros([6, 2, 8, 9])
-        padded.slice(dim: 2, start: 2, end: 6).slice(dim: 3, start: 2, end: 7).copy_(batch)
+        padded.slice(dim: 2, start: 2, end: 6).slice(dim: 3, start: 2, end: 7).copy(from: batch)
         var offsets = Set<[Int]>()
         for n in 0..<6 {
             let matches = (0...4).flatMap { top in (0...5).map { [top, $0] } }.filter { o in
@@ -384,7 +384,7 @@ private func bytes(_ base64: String) -> [UInt8] { [UInt8](Data(base64Encoded: ba
                 noGrad {  // SGD, momentum 0.9, lr 0.1
                     for (k, p) in parameters.enumerated() {
                         velocity[k] = velocity[k] * 0.9 + p.grad!
-                        p.sub_(velocity[k] * 0.1)
+                        p.subInPlace(velocity[k] * 0.1)
                     }
                 }
             }

@@ -65,3 +65,18 @@ func readMapped(_ url: URL) throws(FileError) -> Data {
 }
 
 private func errnoText() -> String { String(cString: strerror(errno)) }
+
+/// Writes `data` to `url` atomically: a temporary file in the same folder, flushed with `fsync`,
+/// then renamed over the destination, so readers never see half a file and a crash never
+/// destroys the previous version.
+public func writeFileAtomically(_ data: Data, to url: URL) throws(FileError) {
+    var failure: FileError?
+    data.withUnsafeBytes { bytes in
+        do {
+            try writeAtomically(url, chunks: [bytes])
+        } catch {
+            failure = error as? FileError ?? FileError(path: url.path, reason: "\(error)")
+        }
+    }
+    if let failure { throw failure }
+}
