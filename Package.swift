@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Ember", targets: ["Ember"]),
+        .library(name: "EmberVision", targets: ["EmberVision"]),
         .executable(name: "ember-bench", targets: ["ember-bench"]),
     ],
     targets: [
@@ -17,6 +18,11 @@ let package = Package(
             name: "Ember",
             dependencies: ["CEmberKernels"]
         ),
+        .target(
+            name: "EmberVision",
+            dependencies: ["Ember"],
+            path: "Sources/EmberVision"
+        ),
         .executableTarget(
             name: "ember-bench",
             dependencies: ["Ember"],
@@ -25,6 +31,10 @@ let package = Package(
         .testTarget(
             name: "EmberTests",
             dependencies: ["Ember"]
+        ),
+        .testTarget(
+            name: "EmberVisionTests",
+            dependencies: ["EmberVision"]
         ),
     ],
     swiftLanguageModes: [.v6]
