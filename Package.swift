@@ -28,6 +28,10 @@ let package = Package(
             dependencies: ["Ember"],
             path: "Benchmarks/EmberBench"
         ),
+        .executableTarget(name: "example-autograd", dependencies: ["Ember"], path: "Examples/Autograd"),
+        .executableTarget(name: "example-model-building", dependencies: ["Ember"], path: "Examples/ModelBuilding"),
+        .executableTarget(name: "example-optimizers", dependencies: ["Ember"], path: "Examples/Optimizers"),
+        .executableTarget(name: "example-save-load", dependencies: ["Ember"], path: "Examples/SaveLoad"),
         .testTarget(
             name: "EmberTests",
             dependencies: ["Ember"]

@@ -189,10 +189,13 @@ func fixtureData(_ dtype: DType) -> (Tensor, Tensor) {
 // MARK: - Update rules and training vs PyTorch
 
 @Suite struct OptimizerTests {
-    /// Each configuration applied to one parameter with PyTorch's gradients gives PyTorch's
-    /// parameter bit for bit (float32 and float64): the update rules and their roundings match.
+    /// Each configuration applied for 8 steps to one parameter with PyTorch's gradients gives
+    /// PyTorch's parameter and state keys. The kernels repeat PyTorch's roundings (fused
+    /// multiply-adds included), so SGD agrees bit for bit, and so do 71 of the 86 cases; the others
+    /// differ by a few ulps only because PyTorch's CPU `sqrt` (MKL vector math) is not correctly
+    /// rounded (±1 ulp on ~17% of float32 inputs, ~1% of float64 inputs, on this machine).
     @Test(arguments: optimFixture.rules.cases)
-    func updateRuleMatchesPyTorchExactly(_ c: OptimFixture.RuleCase) {
+    func updateRuleMatchesPyTorch(_ c: OptimFixture.RuleCase) {
         let rules = optimFixture.rules
         let p = rules.param[c.dtype]!.makeTensor().requiresGrad()
         let optimizer = makeOptimizer(c.optimizer, [p], options: c.options)

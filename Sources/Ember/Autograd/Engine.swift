@@ -29,25 +29,42 @@ enum Engine {
             }
         }
 
-        // Dependency counts over the reachable graph (iterative DFS).
-        var dependencies: [ObjectIdentifier: Int] = [:]
-        var stack: [Node] = roots.compactMap(\.gradFn)
-        var seen = Set(stack.map(ObjectIdentifier.init))
+        // Dependency counts over the reachable graph (iterative DFS). The counts and pending
+        // gradients live on the nodes for the duration of the pass (no hashing), and are cleared
+        // at the end.
+        var reachable: [Node] = []
+        var stack: [Node] = []
+        for root in roots {
+            if let node = root.gradFn, !node.engineVisited {
+                node.engineVisited = true
+                stack.append(node)
+                reachable.append(node)
+            }
+        }
         while let node = stack.popLast() {
-            for case .node(let next) in node.inputs.compactMap(\.edge) {
-                let id = ObjectIdentifier(next)
-                dependencies[id, default: 0] += 1
-                if seen.insert(id).inserted { stack.append(next) }
+            for input in node.inputs {
+                guard case .node(let next) = input.edge else { continue }
+                next.pendingDependencies += 1
+                if !next.engineVisited {
+                    next.engineVisited = true
+                    stack.append(next)
+                    reachable.append(next)
+                }
+            }
+        }
+        defer {
+            for node in reachable {
+                node.engineVisited = false
+                node.pendingDependencies = 0
+                node.pendingGradient = nil
             }
         }
 
-        var pending: [ObjectIdentifier: Tensor] = [:]
         var ready: [Node] = []
         for (root, g) in zip(roots, grads) {
             if let node = root.gradFn {
-                let id = ObjectIdentifier(node)
-                pending[id] = pending[id].map { $0 + g } ?? g
-                if dependencies[id, default: 0] == 0 && !ready.contains(where: { $0 === node }) {
+                node.pendingGradient = node.pendingGradient.map { $0 + g } ?? g
+                if node.pendingDependencies == 0 && !ready.contains(where: { $0 === node }) {
                     ready.append(node)
                 }
             } else if root.requiresGrad {
@@ -57,14 +74,14 @@ enum Engine {
 
         GradMode.$isEnabled.withValue(createGraph) {
             while let node = ready.popLast() {
-                let id = ObjectIdentifier(node)
-                let incoming = pending.removeValue(forKey: id)
+                let incoming = node.pendingGradient
+                node.pendingGradient = nil
                 var inputGrads: [Tensor?] = Array(repeating: nil, count: node.inputs.count)
                 if let g = incoming {
                     for weak in node.retainedTensors {
                         if let t = weak.tensor { accumulateGrad(into: t, g, createGraph: createGraph) }
                     }
-                    if let i = nodeTargets[id] { results[i] = g }
+                    if !nodeTargets.isEmpty, let i = nodeTargets[ObjectIdentifier(node)] { results[i] = g }
                     inputGrads = apply(node, g)
                     if !retainGraph { node.release() }
                 }
@@ -75,10 +92,9 @@ enum Engine {
                     case .leaf(let leaf):
                         if let g { deliverToLeaf(leaf, g) }
                     case .node(let next):
-                        let nid = ObjectIdentifier(next)
-                        if let g { pending[nid] = pending[nid].map { $0 + g } ?? g }
-                        dependencies[nid]! -= 1
-                        if dependencies[nid] == 0 { ready.append(next) }
+                        if let g { next.pendingGradient = next.pendingGradient.map { $0 + g } ?? g }
+                        next.pendingDependencies -= 1
+                        if next.pendingDependencies == 0 { ready.append(next) }
                     }
                 }
             }

@@ -19,6 +19,10 @@ public final class Node: CustomStringConvertible {
     var saved: [(tensor: Tensor, version: Int)]
     /// Non-leaf tensors produced by this node that asked to keep their gradient.
     var retainedTensors: [WeakTensor] = []
+    /// Bookkeeping of the engine during one backward pass (reset when it ends).
+    var engineVisited = false
+    var pendingDependencies = 0
+    var pendingGradient: Tensor?
 
     /// What a node knows about one of its inputs.
     struct Input {

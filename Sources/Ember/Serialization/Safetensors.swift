@@ -189,8 +189,9 @@ private func readSafetensors(from url: URL) throws(SafetensorsError) -> (
     return (tensors, metadata)
 }
 
-/// Builds a tensor from little-endian bytes, converting half floats and small integers.
-private func decodeTensor(_ bytes: UnsafeRawBufferPointer, dtype: String, shape: [Int]) -> Tensor {
+/// Builds a tensor from little-endian bytes of a safetensors dtype (`F16`, `I32`, ...), converting
+/// half floats and small integers; also decodes PyTorch storages.
+func decodeTensor(_ bytes: UnsafeRawBufferPointer, dtype: String, shape: [Int]) -> Tensor {
     let n = shape.reduce(1, *)
     func direct(_ d: DType) -> Tensor {
         let t = Tensor(empty: shape, dtype: d, zeroed: false)

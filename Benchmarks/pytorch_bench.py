@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""PyTorch's side of the Ember-vs-PyTorch benchmark.
+
+Times the same workloads as Benchmarks/EmberBench/main.swift, with the same iteration counts,
+warm-up and median, plus two "BLAS called directly" references for the GEMMs:
+
+* ``openblas``: ``cblas_sgemm`` from the system ``libopenblas.so.0`` through ctypes, the very
+  library Ember dlopens at run time (the target in issue 2 is "within 10% of OpenBLAS called
+  directly");
+* ``numpy``: ``numpy.matmul`` on float32, which calls the BLAS numpy was built with (pip wheels
+  bundle their own OpenBLAS build; ``numpy.show_config()`` says which, and it is recorded).
+
+    python3 Benchmarks/pytorch_bench.py            # human-readable table
+    python3 Benchmarks/pytorch_bench.py --json     # one JSON object on stdout
+"""
+
+import argparse
+import ctypes
+import ctypes.util
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+GEMMS = [(1024, 1024, 1024, 3), (64, 784, 256, 50)]  # m, k, n, iterations
+ADD_COUNT, ADD_ITERATIONS = 1_000_000, 100
+TINY_ITERATIONS = 100_000
+
+
+def gemm_name(m, k, n):
+    return f"gemm_{m}" if m == k == n else f"gemm_{m}x{k}x{n}"
+
+
+def measure(body, iterations, repeats):
+    """One warm-up batch, then `repeats` timed batches; median seconds per call, and all samples."""
+    time.sleep(0.2)  # let the previous library's spinning worker threads (OpenMP, OpenBLAS) go idle
+    for _ in range(iterations):
+        body()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter_ns()
+        for _ in range(iterations):
+            body()
+        samples.append((time.perf_counter_ns() - start) * 1e-9 / iterations)
+    return statistics.median(samples), samples
+
+
+def result(name, description, iterations, repeats, median, samples, value, unit):
+    return {
+        "name": name,
+        "description": description,
+        "secondsPerIteration": median,
+        "value": value,
+        "unit": unit,
+        "iterations": iterations,
+        "repeats": repeats,
+        "samples": samples,
+    }
+
+
+def check_matmul(a, b, c, label):
+    expected = a.astype(np.float64) @ b.astype(np.float64)
+    scale = np.abs(a.astype(np.float64)) @ np.abs(b.astype(np.float64))
+    if not np.all(np.abs(c.astype(np.float64) - expected) <= 1e-5 * scale + 1e-5):
+        sys.exit(f"pytorch_bench: {label} matmul result is wrong")
+
+
+# --- PyTorch -------------------------------------------------------------------------------------
+
+
+def bench_torch(repeats):
+    torch.manual_seed(0)
+    out = []
+    for m, k, n, iterations in GEMMS:
+        a, b = torch.randn(m, k), torch.randn(k, n)
+        check_matmul(a.numpy(), b.numpy(), torch.matmul(a, b).numpy(), "torch")
+        median, samples = measure(lambda: torch.matmul(a, b), iterations, repeats)
+        flops = 2.0 * m * k * n
+        out.append(result(gemm_name(m, k, n), f"float32 matmul [{m}, {k}] x [{k}, {n}]", iterations,
+                          repeats, median, samples, flops / median / 1e9, "GFLOP/s"))
+
+    a, b = torch.randn(ADD_COUNT), torch.randn(ADD_COUNT)
+    if not torch.equal(a + b, torch.from_numpy(a.numpy() + b.numpy())):
+        sys.exit("pytorch_bench: torch a + b is wrong")
+    median, samples = measure(lambda: a + b, ADD_ITERATIONS, repeats)
+    out.append(result("add_1M", f"float32 a + b, {ADD_COUNT} elements (GB/s counts 3 arrays x 4 bytes)",
+                      ADD_ITERATIONS, repeats, median, samples, 3 * 4 * ADD_COUNT / median / 1e9, "GB/s"))
+
+    a = torch.randn(1, requires_grad=True)
+    b = torch.randn(1, requires_grad=True)
+    assert (a + b).requires_grad
+    median, samples = measure(lambda: a + b, TINY_ITERATIONS, repeats)
+    out.append(result("tiny_add_autograd",
+                      "a + b on 1-element float32 tensors with requires_grad (graph recorded)",
+                      TINY_ITERATIONS, repeats, median, samples, median * 1e9, "ns/op"))
+    return out
+
+
+# --- BLAS called directly ------------------------------------------------------------------------
+
+
+def numpy_blas_info():
+    """Which BLAS numpy uses, from numpy.show_config() (numpy >= 1.25 has mode='dicts')."""
+    try:
+        config = np.show_config(mode="dicts")
+        blas = config.get("Build Dependencies", {}).get("blas", {})
+        return {
+            "name": blas.get("name"),
+            "version": blas.get("version"),
+            "config": blas.get("openblas configuration"),
+            "isOpenBLAS": "openblas" in str(blas.get("name", "")).lower(),
+        }
+    except TypeError:  # older numpy: show_config() only prints
+        return {"name": "unknown (numpy < 1.25)", "version": None, "config": None, "isOpenBLAS": None}
+
+
+def load_openblas():
+    """The system OpenBLAS, found the way Ember finds it (dlopen of libopenblas.so.0 first)."""
+    for name in ["libopenblas.so.0", "libopenblas.so", ctypes.util.find_library("openblas")]:
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+            lib.cblas_sgemm  # noqa: B018 (raises AttributeError when absent)
+        except (OSError, AttributeError):
+            continue
+        info = {"library": name}
+        try:
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            info["config"] = lib.openblas_get_config().decode()
+            info["threads"] = lib.openblas_get_num_threads()
+        except AttributeError:
+            pass
+        return lib, info
+    return None, {"library": None}
+
+
+def bench_blas_direct(repeats):
+    rng = np.random.default_rng(0)
+    lib, openblas = load_openblas()
+    out = {"numpy": [], "openblas": [], "numpyBLAS": numpy_blas_info(), "openblasInfo": openblas}
+    for m, k, n, iterations in GEMMS:
+        a = rng.standard_normal((m, k), dtype=np.float32)
+        b = rng.standard_normal((k, n), dtype=np.float32)
+        flops = 2.0 * m * k * n
+        name = gemm_name(m, k, n)
+
+        check_matmul(a, b, np.matmul(a, b), "numpy")
+        median, samples = measure(lambda: np.matmul(a, b), iterations, repeats)
+        out["numpy"].append(result(name, f"numpy.matmul float32 [{m}, {k}] x [{k}, {n}]", iterations,
+                                   repeats, median, samples, flops / median / 1e9, "GFLOP/s"))
+
+        if lib is None:
+            continue
+        c = np.empty((m, n), dtype=np.float32)
+        fp = ctypes.POINTER(ctypes.c_float)
+        pa, pb, pc = (x.ctypes.data_as(fp) for x in (a, b, c))
+        one, zero = ctypes.c_float(1.0), ctypes.c_float(0.0)
+        row_major, no_trans = 101, 111
+
+        def sgemm():  # C = A·B into a preallocated C, as a BLAS caller would
+            lib.cblas_sgemm(row_major, no_trans, no_trans, m, n, k, one, pa, k, pb, n, zero, pc, n)
+
+        sgemm()
+        check_matmul(a, b, c, "cblas_sgemm")
+        median, samples = measure(sgemm, iterations, repeats)
+        out["openblas"].append(result(name, f"cblas_sgemm float32 [{m}, {k}] x [{k}, {n}] via ctypes",
+                                      iterations, repeats, median, samples, flops / median / 1e9, "GFLOP/s"))
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--repeats", type=int, default=7, help="timed batches per workload (default 7)")
+    args = parser.parse_args()
+
+    report = {
+        "framework": "pytorch",
+        "version": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "numpyVersion": np.__version__,
+        "torchBLAS": "MKL" if torch.backends.mkl.is_available() else "other (see torch.__config__.show())",
+    }
+    report["blasDirect"] = bench_blas_direct(args.repeats)  # before torch starts its OpenMP threads
+    report["results"] = bench_torch(args.repeats)
+    if args.json:
+        print(json.dumps(report, sort_keys=True))
+        return
+    print(f"PyTorch {report['version']}, {report['threads']} threads; numpy BLAS: {report['blasDirect']['numpyBLAS']}")
+    rows = [("torch", r) for r in report["results"]]
+    rows += [(f"{src} direct", r) for src in ("openblas", "numpy") for r in report["blasDirect"][src]]
+    for label, r in rows:
+        seconds = r["secondsPerIteration"]
+        time_text = f"{seconds * 1e3:.3f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.3f} us"
+        print(f"{label:16}{r['name']:20}{time_text:>14}  {r['value']:10.2f} {r['unit']}")
+
+
+if __name__ == "__main__":
+    main()
