@@ -1,7 +1,8 @@
 // Building models from weight files: `resnet18(weights: url)` and friends read a state dict saved
-// from torchvision (`safetensors.torch.save_file(model.state_dict(), "resnet18.safetensors")`)
-// and load it strictly, so every key and shape must match. The model is built without random
-// initialisation (nothing is drawn from the random generator), since the file overwrites it.
+// from torchvision, as safetensors (`save_file(model.state_dict(), "resnet18.safetensors")`) or as
+// torchvision's own downloads are (`torch.save(model.state_dict(), "resnet18.pth")`), and load it
+// strictly, so every key and shape must match. The model is built without random initialisation
+// (nothing is drawn from the random generator), since the file overwrites it.
 
 import Foundation
 
@@ -16,17 +17,19 @@ public enum WeightsError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .unsupportedFormat(let path, let ext):
-            return "\(path): unsupported weights format \".\(ext)\" (expected .safetensors)"
+            return "\(path): unsupported weights format \".\(ext)\" (expected .safetensors, .pt or .pth)"
         case .badClassifier(let path, let key, let shape):
             return "\(path): \(key) has shape \(shape), expected [numClasses, inFeatures]"
         }
     }
 }
 
-/// The state dict stored in a weight file, by extension: `.safetensors`.
+/// The state dict stored in a weight file, by extension: `.safetensors`, or `.pt` / `.pth` for a
+/// state dict written by `torch.save` (read by a restricted unpickler that executes nothing).
 public func loadStateDictFile(from url: URL) throws -> [String: Tensor] {
     switch url.pathExtension.lowercased() {
     case "safetensors": return try loadSafetensors(from: url)
+    case "pt", "pth": return try loadPyTorchStateDict(from: url)
     default: throw WeightsError.unsupportedFormat(path: url.path, pathExtension: url.pathExtension)
     }
 }
@@ -46,8 +49,8 @@ private func pretrained<Model: Module>(_ url: URL, headKey: String, build: (Int)
     return model
 }
 
-/// ResNet-18 with the weights in `weights` (a torchvision state dict, loaded strictly); the
-/// class count is that of the file's `fc.weight`.
+/// ResNet-18 with the weights in `weights` (a torchvision state dict in a `.safetensors`, `.pt` or
+/// `.pth` file, loaded strictly); the class count is that of the file's `fc.weight`.
 public func resnet18(weights: URL) throws -> ResNet {
     try pretrained(weights, headKey: "fc.weight") { resnet18(numClasses: $0) }
 }

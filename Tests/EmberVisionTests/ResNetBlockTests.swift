@@ -69,6 +69,21 @@ struct ResNetBlockTests {
         }
     }
 
+    @Test func torchSaveStateDictLoads() throws {
+        // The same state dict as bottleneck_identity.state.* in blocks.safetensors, from torch.save.
+        let c = try #require(blockCases.last)
+        let state = try loadStateDictFile(from: fixturesURL.appendingPathComponent("vision/\(c.name).pt"))
+        let expected = entries(try #require(blockTensors), prefix: "\(c.name).state.")
+        #expect(Set(state.keys) == Set(expected.keys))
+        for (key, value) in expected {
+            #expect(state[key].map { $0.dtype == value.dtype && $0.equal(value) } == true, "\(key)")
+        }
+        let block = Bottleneck(c.inplanes, c.planes).to(.float64)
+        try block.loadStateDict(state, strict: true)
+        let y = noGrad { block.eval()(try! #require(blockTensors)["\(c.name).input"]!) }
+        expectMatches(y, blockTensors?["\(c.name).eval.output"], "output with the .pt weights", tolerance: 1e-12)
+    }
+
     @Test func blockReprAndKeysFollowTorchvision() {
         let block = Bottleneck(4, 2, stride: 2, downsample: Sequential(conv1x1(4, 8, stride: 2), BatchNorm2d(8)))
         #expect(

@@ -67,7 +67,11 @@ struct WeightsTests {
         let io = try loadSafetensors(from: folder.appendingPathComponent("resnet18_io.safetensors"))
         let input = try #require(io["input"])
         net.eval()
-        expectMatches(noGrad { net(input) }, io["eval_logits"], "eval logits", tolerance: 1e-4)
+        let logits = noGrad { net(input) }
+        expectMatches(logits, io["eval_logits"], "eval logits", tolerance: 1e-4)
+        // torchvision's download format: the same state dict written by torch.save.
+        let fromPth = try resnet18(weights: folder.appendingPathComponent("resnet18.pth")).eval()
+        #expect(noGrad { fromPth(input) }.equal(logits))
         net.train()
         expectMatches(noGrad { net(input) }, io["train_logits"], "train logits", tolerance: 1e-4)
         let after = entries(io, prefix: "after.")
@@ -98,6 +102,12 @@ struct WeightsTests {
         #expect(throws: StateDictError.self) { try resnet34(weights: file) }
         #expect(throws: StateDictError.self) { try resnet50(weights: file) }
         #expect(throws: WeightsError.self) { try resnet18(weights: folder.appendingPathComponent("resnet18.bin")) }
+        #expect(throws: PyTorchFileError.self) {
+            try resnet18(weights: file.deletingPathExtension().appendingPathExtension("pth"))
+        }
+        #expect(
+            WeightsError.unsupportedFormat(path: "/m/r.bin", pathExtension: "bin").description
+                == "/m/r.bin: unsupported weights format \".bin\" (expected .safetensors, .pt or .pth)")
         #expect(throws: SafetensorsError.self) { try resnet18(weights: folder.appendingPathComponent("x.safetensors")) }
     }
 

@@ -16,14 +16,16 @@
     NAME.train.output, NAME.train.input_grad,
     NAME.train.grad.<param>, NAME.train.state.<key>     one training-mode step from the initial
                                                         state (parameter gradients, state after).
+- bottleneck_identity.pt: that case's initial state dict written by torch.save.
 
-`python3 Tests/Fixtures/make_vision_fixtures.py --resnet18 DIR` writes the large (about 45 MB)
+`python3 Tests/Fixtures/make_vision_fixtures.py --resnet18 DIR` writes the large (about 90 MB)
 full-model fixture, which is NOT committed: the Swift test runs this command in a temporary
 folder when PyTorch is installed. DIR/resnet18.safetensors is the state dict of
-torchvision.models.resnet18() (seed 0) whose BatchNorm weights, biases and running statistics
-are perturbed (otherwise eval-mode BatchNorm would be nearly the identity); DIR/resnet18_io.safetensors
-holds "input" (2x3x64x64), "eval_logits" and "train_logits" (the model's output in each mode, eval
-first) and "after.<key>", the BatchNorm running statistics after the training-mode call.
+torchvision.models.resnet18() (seed 0) whose BatchNorm weights, biases and running statistics are
+perturbed (otherwise eval-mode BatchNorm would be nearly the identity); DIR/resnet18.pth is the
+same state dict written by torch.save; DIR/resnet18_io.safetensors holds "input" (2x3x64x64),
+"eval_logits" and "train_logits" (the model's output in each mode, eval first) and "after.<key>",
+the BatchNorm running statistics after the training-mode call.
 """
 
 import argparse
@@ -95,6 +97,11 @@ def make_block(case):
     return block(case["inplanes"], case["planes"], case["stride"], downsample)
 
 
+def entries(tensors, prefix):
+    """The entries of `tensors` whose keys start with `prefix`, with the prefix removed."""
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+
 def write_blocks():
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(1)
@@ -127,6 +134,8 @@ def write_blocks():
                 for k, v in block.state_dict().items():
                     tensors[f"{name}.train.state.{k}"] = v.clone()
     save_file({k: v.contiguous() for k, v in tensors.items()}, os.path.join(out_dir, "blocks.safetensors"))
+    last = BLOCK_CASES[-1]["name"]
+    torch.save(entries(tensors, f"{last}.state."), os.path.join(out_dir, f"{last}.pt"))
     with open(os.path.join(out_dir, "blocks.json"), "w") as f:
         json.dump(BLOCK_CASES, f, indent=1)
 
@@ -141,6 +150,7 @@ def write_resnet18(directory):
         eval_logits = model.eval()(x)
         train_logits = model.train()(x)
     save_file(state, os.path.join(directory, "resnet18.safetensors"))
+    torch.save(state, os.path.join(directory, "resnet18.pth"))
     io = {"input": x, "eval_logits": eval_logits, "train_logits": train_logits}
     for k, v in model.state_dict().items():
         if "running" in k or "num_batches" in k:
