@@ -59,7 +59,7 @@ struct WeightsTests {
     @Test(
         .enabled(
             if: pytorchAvailable,
-            "skipped: python3 with torch, torchvision and safetensors is needed to generate the resnet18 fixture")
+            "full resnet18 vs torchvision comparison: python3 with torch, torchvision and safetensors not found")
     )
     func resnet18MatchesTorchvisionLogits() throws {
         let folder = try resnet18Fixture()
