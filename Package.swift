@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Ember", targets: ["Ember"]),
+        .library(name: "EmberVision", targets: ["EmberVision"]),
         .executable(name: "ember", targets: ["EmberCLI"]),
         .executable(name: "ember-bench", targets: ["ember-bench"]),
     ],
@@ -24,7 +25,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "EmberCLI",
-            dependencies: ["Ember", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Ember", "EmberVision", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(
+            name: "EmberVision",
+            dependencies: ["Ember"],
+            path: "Sources/EmberVision"
         ),
         .executableTarget(
             name: "ember-bench",
@@ -38,6 +44,14 @@ let package = Package(
         .testTarget(
             name: "EmberTests",
             dependencies: ["Ember"]
+        ),
+        .testTarget(
+            name: "EmberCLITests",
+            dependencies: ["EmberCLI"]
+        ),
+        .testTarget(
+            name: "EmberVisionTests",
+            dependencies: ["EmberVision"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -35,7 +35,7 @@ func makeScheduler(_ config: RunConfig, _ optimizer: Optimizer) -> LRScheduler? 
 }
 
 /// Set by Ctrl-C; the training loop stops after the current batch.
-private let interrupted = Atomic<Bool>(false)
+let interrupted = Atomic<Bool>(false)
 
 /// Catches Ctrl-C (SIGINT) so the current batch finishes and a checkpoint is written.
 private func installInterruptHandler() -> DispatchSourceSignal {

@@ -156,9 +156,10 @@ final class CNNRNN: Module {
     @Test func modelsBlock() throws {
         let model = Sequential(Linear(784, 256), ReLU(), Linear(256, 10))
         let heads = ModuleDict(["cls": Linear(128, 10), "reg": Linear(128, 1)])
-        model.parameters()                                    // [Tensor], registration order
-        model.namedParameters()                               // [(String, Tensor)]: "0.weight", "0.bias", "2.weight", ...
-        model.train(); model.eval(); model.isTraining
+        // API.md writes these three expressions bare; `_ =` keeps the build free of unused-result warnings.
+        _ = model.parameters()                                // [Tensor], registration order
+        _ = model.namedParameters()                           // [(String, Tensor)]: "0.weight", "0.bias", "2.weight", ...
+        model.train(); model.eval(); _ = model.isTraining
         let state = model.stateDict()                         // [String: Tensor], PyTorch's exact keys, buffers included
         try model.loadStateDict(state, strict: true)          // throws on missing/unexpected keys or shape mismatch
         print(model)                                          // PyTorch-style tree repr

@@ -4,11 +4,19 @@ import Testing
 @testable import Ember
 
 @Suite struct CheckpointTests {
-    /// A small regression problem and model, seeded.
+    /// A small regression problem, and a model built from fixed initial weights. Nothing draws
+    /// from the default generator, which tests running in parallel share.
+    private static let problem: (initial: [String: Tensor], x: Tensor, y: Tensor) = {
+        let g = Generator(seed: 3)
+        let initial = Sequential(Linear(4, 8), Tanh(), Linear(8, 1)).stateDict()
+        for t in initial.values { noGrad { _ = t.copy(from: Tensor.randn(t.shape, generator: g) * 0.5) } }
+        return (initial, Tensor.randn([16, 4], generator: g), Tensor.randn([16, 1], generator: g))
+    }()
+
     private func setUp() -> (Module, Tensor, Tensor) {
-        manualSeed(3)
-        let model = Sequential(Linear(4, 8), Tanh(), Dropout(p: 0.2), Linear(8, 1))
-        return (model, Tensor.randn([16, 4]), Tensor.randn([16, 1]))
+        let model = Sequential(Linear(4, 8), Tanh(), Linear(8, 1))
+        try! model.loadStateDict(Self.problem.initial)
+        return (model, Self.problem.x, Self.problem.y)
     }
 
     private func step(_ model: Module, _ optimizer: Optimizer, _ x: Tensor, _ y: Tensor) -> Double {
@@ -34,7 +42,7 @@ import Testing
                 try Checkpoint(
                     modelState: model.stateDict(), optimizerState: optimizer.stateDict(),
                     schedulerState: scheduler.stateDict(), epoch: 1, step: i,
-                    rngStates: ["default": Generator.default.stateWords], extra: ["note": "half way"]
+                    rngStates: ["shuffle": Generator(seed: 9).stateWords], extra: ["note": "half way"]
                 ).save(to: url)
             }
             expected.append(step(model, optimizer, x, y))
@@ -50,14 +58,14 @@ import Testing
         try fresh.loadStateDict(checkpoint.modelState)
         try freshOptimizer.loadStateDict(checkpoint.optimizerState!)
         try freshScheduler.loadStateDict(checkpoint.schedulerState!)
-        Generator.default.stateWords = checkpoint.rngStates["default"]!
+        #expect(checkpoint.rngStates["shuffle"] == Generator(seed: 9).stateWords)
         var resumed: [Double] = []
         for _ in 5..<10 {
             resumed.append(step(fresh, freshOptimizer, x, y))
             freshScheduler.step()
         }
         #expect(resumed == Array(expected[5...]))
-        #expect(fresh.stateDict()["3.weight"]!.equal(model.stateDict()["3.weight"]!))
+        #expect(fresh.stateDict()["2.weight"]!.equal(model.stateDict()["2.weight"]!))
         #expect(freshOptimizer.paramGroups[0].lr == optimizer.paramGroups[0].lr)
     }
 

@@ -24,14 +24,27 @@ public enum Init {
         }
     }
 
+    /// Whether the random initialisers are turned off (see `withoutRandomInit(_:)`).
+    @TaskLocal static var skipsRandomInit = false
+
+    /// Runs `body` with the random initialisers (`uniform`, `normal` and every function built on
+    /// them, including the layers' default initialisation) turned into no-ops that draw nothing,
+    /// so new layers keep their constructor values (zeros, ones). For building a model whose
+    /// weights are loaded right after, like PyTorch's `torch.nn.utils.skip_init`.
+    public static func withoutRandomInit<T>(_ body: () throws -> T) rethrows -> T {
+        try $skipsRandomInit.withValue(true, operation: body)
+    }
+
     /// Fills with samples from U(low, high) (`uniform_`).
     public static func uniform(_ t: Tensor, low: Double = 0, high: Double = 1, generator: Generator = .default) {
+        guard !skipsRandomInit else { return }
         let u = Tensor.rand(t.shape, dtype: .float64, generator: generator)
         noGrad { _ = t.detach().copy(from: u * (high - low) + low) }
     }
 
     /// Fills with samples from N(mean, std²) (`normal_`).
     public static func normal(_ t: Tensor, mean: Double = 0, std: Double = 1, generator: Generator = .default) {
+        guard !skipsRandomInit else { return }
         let n = Tensor.randn(t.shape, dtype: .float64, generator: generator)
         noGrad { _ = t.detach().copy(from: n * std + mean) }
     }

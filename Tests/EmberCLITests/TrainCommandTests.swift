@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import Testing
+
+@testable import EmberCLI
+
+private func temporaryFolder() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("ember-cli-\(UUID().uuidString)")
+}
+
+/// The loss and validation columns of metrics.csv (timings differ between runs).
+private func metricsColumns(_ folder: URL) throws -> [String] {
+    try String(contentsOf: folder.appendingPathComponent("metrics.csv"), encoding: .utf8)
+        .split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).prefix(6).joined(separator: ",")
+        }
+}
+
+/// Runs `ember train` in-process; the CLI tests share the interrupt flag, so they run one at a time.
+@Suite(.serialized) struct TrainCommandTests {
+    @Test func trainWritesModelMetricsCurvesCheckpointAndConfig() throws {
+        let out = temporaryFolder()
+        defer { try? FileManager.default.removeAll(at: out) }
+        try TrainCommand.parse(["--epochs", "3", "--out", out.path, "--quiet"]).run()
+        for file in [
+            "model.safetensors", "best.safetensors", "checkpoint.safetensors", "metrics.csv", "curves.svg",
+            "curves.png", "config.json",
+        ] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
+        }
+        let rows = try metricsColumns(out)
+        #expect(rows.count == 4)  // header + 3 epochs
+        let config = try RunConfig.read(from: out)
+        #expect(
+            config.task == .classification && config.classes == (0...9).map(String.init) && config.inputFeatures == 64)
+        let accuracy = Double(rows[3].split(separator: ",")[3])!
+        #expect(accuracy > 0.85, "digits MLP after 3 epochs: \(accuracy)")
+        let png = try Data(contentsOf: out.appendingPathComponent("curves.png"))
+        #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+    }
+
+    @Test func interruptedRunResumesExactly() throws {
+        let whole = temporaryFolder()
+        let split = temporaryFolder()
+        defer {
+            try? FileManager.default.removeAll(at: whole)
+            try? FileManager.default.removeAll(at: split)
+        }
+        try TrainCommand.parse(["--epochs", "2", "--batch-size", "64", "--out", whole.path, "--quiet"]).run()
+
+        interrupted.store(true, ordering: .relaxed)  // as if Ctrl-C came during the first batch
+        #expect(throws: ExitCode(130)) {
+            try TrainCommand.parse(["--epochs", "2", "--batch-size", "64", "--out", split.path, "--quiet"]).run()
+        }
+        interrupted.store(false, ordering: .relaxed)
+        try TrainCommand.parse(["--resume", split.path, "--quiet"]).run()
+        #expect(try metricsColumns(split) == metricsColumns(whole))
+    }
+
+    @Test func regressionOnDiabetesReportsR2() throws {
+        let out = temporaryFolder()
+        defer { try? FileManager.default.removeAll(at: out) }
+        try TrainCommand.parse(["--data", "diabetes", "--epochs", "3", "--out", out.path, "--quiet"]).run()
+        let config = try RunConfig.read(from: out)
+        #expect(config.task == .regression && config.targetScale! > 0)
+        let last = try metricsColumns(out).last!.split(separator: ",", omittingEmptySubsequences: false)
+        #expect(last[3].isEmpty && Double(last[4]) != nil && Double(last[5])! > 0)
+    }
+
+    @Test func csvDataTargetAndPredict() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeAll(at: folder) }
+        let csv = folder.appendingPathComponent("xor.csv")
+        var lines = ["a,b,label"]
+        for i in 0..<200 {
+            let a = Double(i % 2)
+            let b = Double((i / 2) % 2)
+            lines.append("\(a + Double(i % 7) * 0.01),\(b),\(Int(a) ^ Int(b) == 1 ? "yes" : "no")")
+        }
+        try lines.joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let run = folder.appendingPathComponent("run")
+        try TrainCommand.parse([
+            "--data", csv.path, "--target", "label", "--hidden", "16,16", "--epochs", "30", "--lr", "0.01", "--out",
+            run.path,
+            "--quiet",
+        ]).run()
+        let config = try RunConfig.read(from: run)
+        #expect(config.classes == ["no", "yes"] && config.featureNames == ["a", "b"])
+        let predictions = folder.appendingPathComponent("predictions.csv")
+        try PredictCommand.parse(["--run", run.path, "--input", csv.path, "--output", predictions.path]).run()
+        let predicted = try String(contentsOf: predictions, encoding: .utf8).split(separator: "\n").dropFirst()
+        let expected = lines.dropFirst().map { $0.split(separator: ",")[2] }
+        let correct = zip(predicted, expected).filter { $0.0.split(separator: ",")[0] == $0.1 }.count
+        #expect(Double(correct) / Double(expected.count) > 0.9)
+    }
+
+    @Test func badInputNamesWhatToFix() throws {
+        func message(_ body: () throws -> Void) -> String {
+            do {
+                try body()
+                return ""
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message { _ = try loadRawData("breast-cancer", target: nil, task: nil).features }.isEmpty)
+        let config = try RunConfig(
+            data: "breast-cancer", target: nil, task: .classification, model: "cnn", hidden: [128], optimizer: "adam",
+            lr: 0.001, weightDecay: 0, momentum: 0.9, epochs: 1, batchSize: 32, valSplit: 0.2, seed: 0,
+            scheduler: "none",
+            featureNames: loadRawData("breast-cancer", target: nil, task: nil).featureNames, targetName: "malignant",
+            classes: ["0", "1"], featureMean: [], featureScale: [], targetMean: nil, targetScale: nil)
+        #expect(message { _ = try makeModel(config) }.contains("--model cnn needs square images"))
+        #expect(
+            message { _ = try loadRawData("nope.txt", target: nil, task: nil) }.contains("neither a bundled data set"))
+        #expect(
+            message { _ = try loadRawData("digits", target: "x", task: nil) }.contains("--target applies to CSV files"))
+        #expect(
+            message { _ = try loadRawData("diabetes", target: nil, task: .classification) }.contains("does not fit"))
+
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeAll(at: folder) }
+        let bad = folder.appendingPathComponent("bad.csv")
+        try "x,y\n1,2\n3,oops\n".write(to: bad, atomically: true, encoding: .utf8)
+        #expect(message { _ = try loadRawData(bad.path, target: "x", task: nil) }.contains("bad.csv:3:2"))
+        #expect(message { _ = try loadRawData(bad.path, target: "z", task: nil) }.contains("no column 'z'"))
+
+        // An existing run is never overwritten.
+        let run = folder.appendingPathComponent("run")
+        try TrainCommand.parse(["--epochs", "1", "--out", run.path, "--quiet"]).run()
+        let before = try Data(contentsOf: run.appendingPathComponent("model.safetensors"))
+        #expect(throws: ExitCode.failure) {
+            try TrainCommand.parse(["--epochs", "1", "--out", run.path, "--quiet"]).run()
+        }
+        #expect(try Data(contentsOf: run.appendingPathComponent("model.safetensors")) == before)
+    }
+}
+
+extension FileManager {
+    fileprivate func removeAll(at url: URL) throws { try removeItem(at: url) }
+}
