@@ -41,6 +41,10 @@ let package = Package(
         .executableTarget(name: "example-model-building", dependencies: ["Ember"], path: "Examples/ModelBuilding"),
         .executableTarget(name: "example-optimizers", dependencies: ["Ember"], path: "Examples/Optimizers"),
         .executableTarget(name: "example-save-load", dependencies: ["Ember"], path: "Examples/SaveLoad"),
+        .executableTarget(name: "example-mlp-regression", dependencies: ["Ember"], path: "Examples/MLPRegression"),
+        .executableTarget(name: "example-data-to-tensors", dependencies: ["Ember"], path: "Examples/DataToTensors"),
+        .executableTarget(
+            name: "example-pretrained-head", dependencies: ["EmberVision"], path: "Examples/PretrainedHead"),
         .testTarget(
             name: "EmberTests",
             dependencies: ["Ember"]

@@ -4,6 +4,8 @@
 #include <dlfcn.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *,
                          int, float, float *, int);
@@ -19,6 +21,12 @@ enum { kRowMajor = 101, kNoTrans = 111, kTrans = 112 };
 
 int ember_blas_load(void) {
     if (blas_state >= 0) return blas_state;
+    // EMBER_BLAS=none runs the built-in GEMM even when a BLAS is installed (what a fresh machine sees).
+    const char *choice = getenv("EMBER_BLAS");
+    if (choice && strcmp(choice, "none") == 0) {
+        blas_state = 0;
+        return 0;
+    }
     static const char *candidates[] = {
         "/System/Library/Frameworks/Accelerate.framework/Accelerate",
         "libopenblas.so.0", "libopenblas.so", "libopenblasp.so.0", "libmkl_rt.so.2",

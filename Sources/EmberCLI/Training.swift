@@ -116,7 +116,8 @@ final class TrainingRun {
         guard data.featureNames == config.featureNames else {
             throw CLIError("the data in '\(config.data)' no longer matches the run's columns")
         }
-        model = try makeModel(config)
+        // Initialisation draws from a generator of the run's own, so it repeats whatever else runs.
+        model = try withGenerator(Generator(seed: config.seed)) { try makeModel(config) }
         optimizer = makeOptimizer(config, model.parameters())
         scheduler = makeScheduler(config, optimizer)
         shuffleGenerator = Generator(seed: config.seed &+ 1)
@@ -241,7 +242,7 @@ final class TrainingRun {
     private func printSummary(seconds: Double) {
         guard let best = metrics.max(by: { $0.score < $1.score }) else { return }
         print(
-            "Done in \(clock(seconds)). Best epoch \(best.epoch): \(epochLine(best).split(separator: ",").dropFirst().joined(separator: ","))"
+            "Done in \(clock(seconds)). Best epoch \(best.epoch):\(epochLine(best).split(separator: ",").dropFirst().joined(separator: ","))"
         )
         print(
             "Saved \(RunFiles.model), \(RunFiles.best), \(RunFiles.checkpoint), \(RunFiles.metrics), \(RunFiles.curvesSVG), \(RunFiles.curvesPNG) and \(RunConfig.fileName) in \(folder.path)"

@@ -76,7 +76,7 @@ extension Tensor {
 
     /// Uniform samples in [0, 1) (`torch.rand`).
     public static func rand(
-        _ shape: [Int], dtype: DType = .float32, generator: Generator = .default, requiresGrad: Bool = false
+        _ shape: [Int], dtype: DType = .float32, generator: Generator = .current, requiresGrad: Bool = false
     ) -> Tensor {
         precondition(dtype.isFloatingPoint, "\"check_uniform_bounds\" not implemented for '\(dtype)'")
         let n = shape.reduce(1, *)
@@ -86,7 +86,7 @@ extension Tensor {
 
     /// Standard normal samples (`torch.randn`).
     public static func randn(
-        _ shape: [Int], dtype: DType = .float32, generator: Generator = .default, requiresGrad: Bool = false
+        _ shape: [Int], dtype: DType = .float32, generator: Generator = .current, requiresGrad: Bool = false
     ) -> Tensor {
         precondition(dtype.isFloatingPoint, "\"normal_kernel_cpu\" not implemented for '\(dtype)'")
         let n = shape.reduce(1, *)
@@ -103,7 +103,7 @@ extension Tensor {
     }
 
     /// Integers uniform in `low ..< high`, int64 (`torch.randint(low, high, size)`).
-    public static func randint(_ low: Int, _ high: Int, _ shape: [Int], generator: Generator = .default) -> Tensor {
+    public static func randint(_ low: Int, _ high: Int, _ shape: [Int], generator: Generator = .current) -> Tensor {
         precondition(low < high, "random_ expects 'from' to be less than 'to', but got from=\(low) >= to=\(high)")
         let n = shape.reduce(1, *)
         let span = UInt64(high - low)
@@ -112,7 +112,7 @@ extension Tensor {
     }
 
     /// A random permutation of `0 ..< n`, int64 (`torch.randperm`).
-    public static func randperm(_ n: Int, generator: Generator = .default) -> Tensor {
+    public static func randperm(_ n: Int, generator: Generator = .current) -> Tensor {
         var values = (0..<n).map { Int64($0) }
         generator.withSource { s in
             for i in Swift.stride(from: n - 1, to: 0, by: -1) {
@@ -123,12 +123,12 @@ extension Tensor {
     }
 
     /// Uniform samples in [0, 1) with `other`'s shape and dtype (`torch.rand_like`).
-    public static func randLike(_ other: Tensor, generator: Generator = .default) -> Tensor {
+    public static func randLike(_ other: Tensor, generator: Generator = .current) -> Tensor {
         rand(other.shape, dtype: other.dtype, generator: generator)
     }
 
     /// Standard normal samples with `other`'s shape and dtype (`torch.randn_like`).
-    public static func randnLike(_ other: Tensor, generator: Generator = .default) -> Tensor {
+    public static func randnLike(_ other: Tensor, generator: Generator = .current) -> Tensor {
         randn(other.shape, dtype: other.dtype, generator: generator)
     }
 }

@@ -93,8 +93,22 @@ public final class Generator: Sendable {
         }
     }
 
-    /// The generator used when none is passed (`torch.default_generator`).
+    /// The process-wide default generator (`torch.default_generator`).
     public static let `default` = Generator()
+
+    /// A generator standing in for the default one inside `withGenerator { }`, per task.
+    @TaskLocal static var override: Generator?
+
+    /// The generator used when none is passed: the one given to the innermost enclosing
+    /// `withGenerator { }`, else `Generator.default`.
+    public static var current: Generator { override ?? .default }
+}
+
+/// Runs `body` with `generator` in place of the default generator for everything that draws random
+/// numbers without an explicit `generator:` (initialisation, dropout, `randn`, shuffling), in this
+/// task only (`torch.random.fork_rng` + `manual_seed`, without touching other threads).
+public func withGenerator<T>(_ generator: Generator, _ body: () throws -> T) rethrows -> T {
+    try Generator.$override.withValue(generator, operation: body)
 }
 
 /// Seeds the default generator, so random tensors, shuffling and initialisation repeat

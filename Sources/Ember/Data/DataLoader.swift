@@ -79,7 +79,7 @@ public struct DataLoader<Batch>: Sequence {
     public init<D: Dataset>(
         _ dataset: D, batchSize: Int = 1, shuffle: Bool = false, sampler: (any Sampler)? = nil,
         batchSampler: BatchSampler? = nil, numWorkers: Int = 0, collate: @escaping ([D.Element]) -> Batch,
-        dropLast: Bool = false, generator: Generator = .default
+        dropLast: Bool = false, generator: Generator = .current
     ) {
         self.init(
             count: dataset.count, batchSize: batchSize, shuffle: shuffle, sampler: sampler, batchSampler: batchSampler,
@@ -131,7 +131,7 @@ extension DataLoader where Batch == (Tensor, Tensor) {
     public init<D: TensorRowDataset>(
         _ dataset: D, batchSize: Int = 1, shuffle: Bool = false, sampler: (any Sampler)? = nil,
         batchSampler: BatchSampler? = nil, numWorkers: Int = 0, dropLast: Bool = false,
-        generator: Generator = .default
+        generator: Generator = .current
     ) {
         self.init(
             count: dataset.count, batchSize: batchSize, shuffle: shuffle, sampler: sampler, batchSampler: batchSampler,
@@ -151,7 +151,7 @@ extension DataLoader where Batch == (Tensor, Tensor) {
     public init<D: Dataset>(
         _ dataset: D, batchSize: Int = 1, shuffle: Bool = false, sampler: (any Sampler)? = nil,
         batchSampler: BatchSampler? = nil, numWorkers: Int = 0, dropLast: Bool = false,
-        generator: Generator = .default
+        generator: Generator = .current
     ) where D.Element == (Tensor, Tensor) {
         self.init(
             dataset, batchSize: batchSize, shuffle: shuffle, sampler: sampler, batchSampler: batchSampler,
@@ -181,7 +181,7 @@ extension DataLoader where Batch == [Tensor] {
     public init<D: TensorRowDataset>(
         _ dataset: D, batchSize: Int = 1, shuffle: Bool = false, sampler: (any Sampler)? = nil,
         batchSampler: BatchSampler? = nil, numWorkers: Int = 0, dropLast: Bool = false,
-        generator: Generator = .default
+        generator: Generator = .current
     ) {
         self.init(
             count: dataset.count, batchSize: batchSize, shuffle: shuffle, sampler: sampler, batchSampler: batchSampler,

@@ -138,7 +138,7 @@ extension ConcatDataset: TensorRowDataset where Base: TensorRowDataset {
 ///
 /// The order comes from one permutation drawn from `generator`, so the split repeats after
 /// `Ember.manualSeed`.
-public func randomSplit<D: Dataset>(_ dataset: D, lengths: [Int], generator: Generator = .default) -> [Subset<D>] {
+public func randomSplit<D: Dataset>(_ dataset: D, lengths: [Int], generator: Generator = .current) -> [Subset<D>] {
     precondition(
         lengths.allSatisfy { $0 >= 0 } && lengths.reduce(0, +) == dataset.count,
         "Sum of input lengths does not equal the length of the input dataset!")
@@ -154,7 +154,7 @@ public func randomSplit<D: Dataset>(_ dataset: D, lengths: [Int], generator: Gen
 ///
 /// As PyTorch: each part gets `floor(count * fraction)` samples and the remainder is handed out
 /// one sample at a time to the parts in order.
-public func randomSplit<D: Dataset>(_ dataset: D, lengths fractions: [Double], generator: Generator = .default)
+public func randomSplit<D: Dataset>(_ dataset: D, lengths fractions: [Double], generator: Generator = .current)
     -> [Subset<D>]
 {
     let total = fractions.reduce(0, +)

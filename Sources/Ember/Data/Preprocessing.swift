@@ -160,7 +160,7 @@ public struct MinMaxScaler: Sendable {
 /// `generator` and the training part the rest (repeatable after `Ember.manualSeed`); without, the
 /// training part is the first rows. Rows of `x` and `y` stay paired.
 public func trainTestSplit(
-    _ x: Tensor, _ y: Tensor, testFraction: Double = 0.25, shuffle: Bool = true, generator: Generator = .default
+    _ x: Tensor, _ y: Tensor, testFraction: Double = 0.25, shuffle: Bool = true, generator: Generator = .current
 ) -> (xTrain: Tensor, xTest: Tensor, yTrain: Tensor, yTest: Tensor) {
     precondition(
         x.dim >= 1 && y.dim >= 1 && x.shape[0] == y.shape[0],

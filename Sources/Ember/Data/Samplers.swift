@@ -52,7 +52,7 @@ public struct RandomSampler: Sampler, Sendable {
     public let generator: Generator
 
     /// A random sampler over `0 ..< count`.
-    public init(count: Int, replacement: Bool = false, numSamples: Int? = nil, generator: Generator = .default) {
+    public init(count: Int, replacement: Bool = false, numSamples: Int? = nil, generator: Generator = .current) {
         let samples = numSamples ?? count
         precondition(
             samples > 0 || (numSamples == nil && count == 0),
@@ -67,7 +67,7 @@ public struct RandomSampler: Sampler, Sendable {
 
     /// A random sampler over the indices of `dataSource` (`RandomSampler(data_source, ...)`).
     public init<D: Dataset>(
-        _ dataSource: D, replacement: Bool = false, numSamples: Int? = nil, generator: Generator = .default
+        _ dataSource: D, replacement: Bool = false, numSamples: Int? = nil, generator: Generator = .current
     ) {
         self.init(count: dataSource.count, replacement: replacement, numSamples: numSamples, generator: generator)
     }
@@ -94,7 +94,7 @@ public struct SubsetRandomSampler: Sampler, Sendable {
     public let generator: Generator
 
     /// A sampler visiting `indices` in random order.
-    public init(indices: [Int], generator: Generator = .default) {
+    public init(indices: [Int], generator: Generator = .current) {
         subsetIndices = indices
         self.generator = generator
     }
@@ -125,7 +125,7 @@ public struct WeightedRandomSampler: Sampler, Sendable {
 
     /// A sampler drawing `numSamples` indices in `0 ..< weights.count`, index `i` with probability
     /// proportional to `weights[i]`.
-    public init(weights: [Double], numSamples: Int, replacement: Bool = true, generator: Generator = .default) {
+    public init(weights: [Double], numSamples: Int, replacement: Bool = true, generator: Generator = .current) {
         precondition(
             numSamples > 0, "num_samples should be a positive integer value, but got num_samples=\(numSamples)")
         precondition(
@@ -142,7 +142,7 @@ public struct WeightedRandomSampler: Sampler, Sendable {
     }
 
     /// A sampler with weights read from a 1-D tensor.
-    public init(weights: Tensor, numSamples: Int, replacement: Bool = true, generator: Generator = .default) {
+    public init(weights: Tensor, numSamples: Int, replacement: Bool = true, generator: Generator = .current) {
         precondition(weights.dim == 1, "weights should be a 1d sequence but given weights have shape \(weights.shape)")
         self.init(weights: weights.scalars, numSamples: numSamples, replacement: replacement, generator: generator)
     }

@@ -86,12 +86,12 @@ public enum Transforms {
         public let generator: Generator
 
         /// A square `size × size` crop.
-        public init(_ size: Int, padding: Int = 0, fill: Double = 0, generator: Generator = .default) {
+        public init(_ size: Int, padding: Int = 0, fill: Double = 0, generator: Generator = .current) {
             self.init(height: size, width: size, padding: padding, fill: fill, generator: generator)
         }
 
         /// A `height × width` crop.
-        public init(height: Int, width: Int, padding: Int = 0, fill: Double = 0, generator: Generator = .default) {
+        public init(height: Int, width: Int, padding: Int = 0, fill: Double = 0, generator: Generator = .current) {
             precondition(height > 0 && width > 0 && padding >= 0, "RandomCrop: sizes must be positive, padding >= 0")
             self.height = height
             self.width = width
@@ -144,7 +144,7 @@ public enum Transforms {
         public let generator: Generator
 
         /// A flip with probability `p`.
-        public init(p: Double = 0.5, generator: Generator = .default) {
+        public init(p: Double = 0.5, generator: Generator = .current) {
             precondition(p >= 0 && p <= 1, "RandomHorizontalFlip: p must be in [0, 1], got \(p)")
             self.p = p
             self.generator = generator

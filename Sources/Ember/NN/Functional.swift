@@ -74,7 +74,7 @@ extension F {
 
     /// Zeroes elements with probability `p` and scales the rest by `1 / (1 - p)` when `training`
     /// (`F.dropout`).
-    public static func dropout(_ x: Tensor, p: Double = 0.5, training: Bool = true, generator: Generator = .default)
+    public static func dropout(_ x: Tensor, p: Double = 0.5, training: Bool = true, generator: Generator = .current)
         -> Tensor
     {
         precondition(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)")

@@ -36,14 +36,14 @@ public enum Init {
     }
 
     /// Fills with samples from U(low, high) (`uniform_`).
-    public static func uniform(_ t: Tensor, low: Double = 0, high: Double = 1, generator: Generator = .default) {
+    public static func uniform(_ t: Tensor, low: Double = 0, high: Double = 1, generator: Generator = .current) {
         guard !skipsRandomInit else { return }
         let u = Tensor.rand(t.shape, dtype: .float64, generator: generator)
         noGrad { _ = t.detach().copy(from: u * (high - low) + low) }
     }
 
     /// Fills with samples from N(mean, std²) (`normal_`).
-    public static func normal(_ t: Tensor, mean: Double = 0, std: Double = 1, generator: Generator = .default) {
+    public static func normal(_ t: Tensor, mean: Double = 0, std: Double = 1, generator: Generator = .current) {
         guard !skipsRandomInit else { return }
         let n = Tensor.randn(t.shape, dtype: .float64, generator: generator)
         noGrad { _ = t.detach().copy(from: n * std + mean) }
@@ -61,7 +61,7 @@ public enum Init {
     /// Kaiming/He uniform (`kaiming_uniform_`): bound `gain × √(3 / fan)`.
     public static func kaimingUniform(
         _ t: Tensor, a: Double = 0, mode: String = "fan_in", nonlinearity: String = "leaky_relu",
-        generator: Generator = .default
+        generator: Generator = .current
     ) {
         let (fanIn, fanOut) = fans(t)
         let fan = Double(mode == "fan_in" ? fanIn : fanOut)
@@ -72,7 +72,7 @@ public enum Init {
     /// Kaiming/He normal (`kaiming_normal_`): std `gain / √fan`.
     public static func kaimingNormal(
         _ t: Tensor, a: Double = 0, mode: String = "fan_in", nonlinearity: String = "leaky_relu",
-        generator: Generator = .default
+        generator: Generator = .current
     ) {
         let (fanIn, fanOut) = fans(t)
         let fan = Double(mode == "fan_in" ? fanIn : fanOut)
@@ -80,14 +80,14 @@ public enum Init {
     }
 
     /// Glorot uniform (`xavier_uniform_`): bound `gain × √(6 / (fanIn + fanOut))`.
-    public static func xavierUniform(_ t: Tensor, gain: Double = 1, generator: Generator = .default) {
+    public static func xavierUniform(_ t: Tensor, gain: Double = 1, generator: Generator = .current) {
         let (fanIn, fanOut) = fans(t)
         let bound = gain * (6 / Double(fanIn + fanOut)).squareRoot()
         uniform(t, low: -bound, high: bound, generator: generator)
     }
 
     /// Glorot normal (`xavier_normal_`): std `gain × √(2 / (fanIn + fanOut))`.
-    public static func xavierNormal(_ t: Tensor, gain: Double = 1, generator: Generator = .default) {
+    public static func xavierNormal(_ t: Tensor, gain: Double = 1, generator: Generator = .current) {
         let (fanIn, fanOut) = fans(t)
         normal(t, std: gain * (2 / Double(fanIn + fanOut)).squareRoot(), generator: generator)
     }
