@@ -96,6 +96,53 @@ def bench_torch(repeats):
     out.append(result("tiny_add_autograd",
                       "a + b on 1-element float32 tensors with requires_grad (graph recorded)",
                       TINY_ITERATIONS, repeats, median, samples, median * 1e9, "ns/op"))
+    out.extend(bench_training_steps(repeats))
+    return out
+
+
+def adam_step(model, x, y, loss):
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        optimizer.zero_grad()
+        loss(model(x), y).backward()
+        optimizer.step()
+    return step
+
+
+def bench_training_steps(repeats):
+    """The training-step workloads of Benchmarks/EmberBench/TrainingSteps.swift, same shapes and counts."""
+    nn, F = torch.nn, torch.nn.functional
+    p = torch.nn.Parameter(torch.randn(1_000_000))
+    p.grad = torch.randn(1_000_000)
+    adam = torch.optim.Adam([p], lr=1e-3)
+    lstm = nn.LSTM(64, 128, batch_first=True)
+    lstm_x = torch.randn(64, 32, 64)
+    lstm_opt = torch.optim.Adam(lstm.parameters(), lr=1e-3)
+
+    def lstm_step():
+        lstm_opt.zero_grad()
+        output, _ = lstm(lstm_x)
+        output.pow(2).mean().backward()
+        lstm_opt.step()
+
+    steps = [
+        ("adam_step_1M", "Adam step over 1,000,000 float32 parameters", 50, adam.step),
+        ("mlp_seed_step", "seed MLP 20-64-64-1, batch 32, MSE, Adam", 500,
+         adam_step(nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1)),
+                   torch.randn(32, 20), torch.randn(32, 1), F.mse_loss)),
+        ("mlp_784_step", "MLP 784-256-10, batch 64, cross-entropy, Adam", 100,
+         adam_step(nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)),
+                   torch.randn(64, 784), torch.randint(0, 10, (64,)), F.cross_entropy)),
+        ("cnn_seed_step", "seed CNN conv(1,32,3)-relu-maxpool(2)-linear, batch 64, 1x28x28", 10,
+         adam_step(nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 13 * 13, 10)),
+                   torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,)), F.cross_entropy)),
+        ("lstm_step", "LSTM input 64, hidden 128, sequence 32, batch 64 (batch first), Adam", 5, lstm_step),
+    ]
+    out = []
+    for name, description, iterations, body in steps:
+        median, samples = measure(body, iterations, repeats)
+        out.append(result(name, description, iterations, repeats, median, samples, median * 1e3, "ms/step"))
     return out
 
 

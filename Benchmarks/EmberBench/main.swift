@@ -192,12 +192,13 @@ while let argument = arguments.popFirst() {
 #endif
 
 Ember.manualSeed(0)
-let workloads = [
-    gemm(1024, 1024, 1024, iterations: 3),
-    gemm(64, 784, 256, iterations: 50),
-    elementwiseAdd(1_000_000, iterations: 100),
-    tinyAutogradOp(iterations: 100_000),
-]
+let workloads =
+    [
+        gemm(1024, 1024, 1024, iterations: 3),
+        gemm(64, 784, 256, iterations: 50),
+        elementwiseAdd(1_000_000, iterations: 100),
+        tinyAutogradOp(iterations: 100_000),
+    ] + trainingWorkloads()
 
 var results: [Measurement] = []
 for workload in workloads {
