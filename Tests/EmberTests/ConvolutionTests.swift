@@ -402,24 +402,26 @@ struct ConvolutionTests {
         #expect(block.stateDictKeys() == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias"])
     }
 
-    /// Running images one at a time, or in chunks with a remainder, gives the same numbers as one
-    /// chunk for the whole batch.
-    @Test(arguments: [1, 2 * 3 * 9 * 16])
-    func chunkingDoesNotChangeResults(budget: Int) {
+    /// Tiling (single output rows, bands of two rows with a remainder, two images at a time with a
+    /// remainder) gives the same numbers as one tile for the whole batch.
+    @Test(arguments: [(1, 1), (1, 6), (36 * 3 * 2, 1), (1, 30)])
+    func tilingDoesNotChangeResults(budget: Int, minimumColumns: Int) {
         var geometry = ConvGeometry(
             batch: 5, inChannels: 4, outChannels: 6, groups: 2, inSize: [5, 6], kernel: [3, 3], stride: [1, 2],
             padding: [1, 1], dilation: [1, 1], outSize: [5, 3])
         let x = Tensor.randn(geometry.inputShape, dtype: .float64)
         let w = Tensor.randn(geometry.weightShape, dtype: .float64)
         let b = Tensor.randn([6], dtype: .float64)
+        let inputBias = Tensor.randn([4], dtype: .float64)
         let dy = Tensor.randn(geometry.outputShape, dtype: .float64)
         let whole = (
-            geometry.convolution(x, w, bias: b), geometry.transposedConvolution(dy, w, bias: nil),
+            geometry.convolution(x, w, bias: b), geometry.transposedConvolution(dy, w, bias: inputBias),
             geometry.weightGradient(x, dy)
         )
         geometry.columnBudget = budget
+        geometry.minimumColumns = minimumColumns
         let chunked = (
-            geometry.convolution(x, w, bias: b), geometry.transposedConvolution(dy, w, bias: nil),
+            geometry.convolution(x, w, bias: b), geometry.transposedConvolution(dy, w, bias: inputBias),
             geometry.weightGradient(x, dy)
         )
         #expect((whole.0 - chunked.0).abs().max().item() < 1e-12)

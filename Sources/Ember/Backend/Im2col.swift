@@ -12,14 +12,15 @@ import Dispatch
 /// Convolution as GEMM: im2col unfolds each image into a column matrix (one row per input channel
 /// and kernel offset, one column per output position), so that a convolution is `weight @ col`
 /// per group, its input gradient is `col2im(weightᵀ @ grad)` and its weight gradient
-/// `grad @ colᵀ`. Small images are processed several at a time (their column matrices side by
-/// side) so each GEMM stays large; 1×1 stride-1 convolutions use the image itself as its column
-/// matrix. The loops live in C (Sources/CEmberKernels/conv.c, pool.c); this file drives them.
+/// `grad @ colᵀ`. The work is cut into tiles whose column matrix stays in cache: small images are
+/// processed several at a time (side by side, so each GEMM stays large), large ones in bands of
+/// output rows; 1×1 stride-1 convolutions use the image itself as its column matrix. The loops
+/// live in C (Sources/CEmberKernels/conv.c, pool.c); this file drives them.
 
-typealias Im2colKernel<T> = (UnsafePointer<T>, UnsafePointer<ember_conv_geometry>, UnsafeMutablePointer<T>, Int64)
-    -> Void
-typealias Col2imKernel<T> = (UnsafePointer<T>, Int64, UnsafePointer<ember_conv_geometry>, UnsafeMutablePointer<T>)
-    -> Void
+typealias Im2colKernel<T> =
+    (UnsafePointer<T>, UnsafePointer<ember_conv_geometry>, Int64, Int64, UnsafeMutablePointer<T>, Int64) -> Void
+typealias Col2imKernel<T> =
+    (UnsafePointer<T>, Int64, UnsafePointer<ember_conv_geometry>, Int64, Int64, UnsafeMutablePointer<T>) -> Void
 typealias ChunkToBatchKernel<T> = (UnsafePointer<T>, UnsafePointer<T>?, Int64, Int64, Int64, UnsafeMutablePointer<T>)
     -> Void
 typealias BatchToChunkKernel<T> = (UnsafePointer<T>, Int64, Int64, Int64, UnsafeMutablePointer<T>) -> Void
@@ -120,8 +121,12 @@ struct ConvGeometry {
     let spatialRank: Int
     /// One image's geometry, as the C kernels take it.
     let image: ember_conv_geometry
-    /// Elements of column matrix processed at once (images are grouped up to this size).
-    var columnBudget = 1 << 21
+    /// Elements of column matrix per tile: images larger than this are split into bands of output
+    /// rows, so the column matrix stays in cache between im2col and GEMM.
+    var columnBudget = 1 << 17
+    /// Columns a tile's GEMM should have at least (for BLAS efficiency): small images are grouped
+    /// side by side up to this width, and bands are at least this wide.
+    var minimumColumns = 256
 
     /// `[N, C, spatial…]`.
     var inputShape: [Int] { [batch, Int(image.channels)] + spatial(image.height, image.width) }
@@ -135,6 +140,7 @@ struct ConvGeometry {
     private func spatial(_ h: Int64, _ w: Int64) -> [Int] { spatialRank == 2 ? [Int(h), Int(w)] : [Int(w)] }
 
     private var inputPlane: Int { Int(image.height * image.width) }
+    private var imageSize: Int { Int(image.channels) * inputPlane }
     private var positions: Int { Int(image.out_h * image.out_w) }
     /// Rows of the column matrix of one group: `C / groups × kernel area`.
     private var groupRows: Int { Int(image.channels) / groups * Int(image.kernel_h * image.kernel_w) }
@@ -144,44 +150,103 @@ struct ConvGeometry {
             && image.pad_h == 0 && image.pad_w == 0 && image.out_h == image.height && image.out_w == image.width
     }
 
-    /// Images whose column matrices are processed together: as many as fit in `columnBudget`.
-    private var chunkSize: Int {
-        if isPointwise { return 1 }
-        let perImage = Swift.max(groupRows * groups * positions, 1)
-        return Swift.min(Swift.max(batch, 1), Swift.max(1, columnBudget / perImage))
+    /// A run of columns of the `[kernel rows, images × positions]` problem processed at once:
+    /// several whole images side by side, or a band of output rows of one image.
+    private struct Tile {
+        let first: Int
+        let count: Int
+        let rows: Range<Int>
+        let width: Int
+        /// Output positions per image in the tile.
+        var span: Int { rows.count * width }
+        /// Columns of the tile's matrices.
+        var columns: Int { count * span }
+        /// Offset of the band's first position within an image's output.
+        var offset: Int { rows.lowerBound * width }
     }
 
-    /// Calls `body(first, count)` for consecutive runs of images, with scratch memory for the
-    /// column matrix and (for runs of more than one image) a `[channels, count × positions]` block.
-    private func forEachChunk<T: SpatialKernelScalar>(
-        _: T.Type, blockChannels: Int,
-        _ body: (_ first: Int, _ count: Int, _ col: UnsafeMutablePointer<T>, _ block: UnsafeMutablePointer<T>) -> Void
+    /// Calls `body` for tiles covering the batch, with scratch memory for the column matrix and,
+    /// for tiles of several images, a `[O, columns]` block. A tile is one image when its output
+    /// has at least `minimumColumns` positions (then GEMMs read and write the tensors in place),
+    /// cut into bands when its column matrix exceeds `columnBudget`; smaller images are grouped.
+    private func forEachTile<T: SpatialKernelScalar>(
+        _: T.Type, _ body: (_ tile: Tile, _ col: UnsafeMutablePointer<T>, _ block: UnsafeMutablePointer<T>) -> Void
     ) {
-        let size = chunkSize
-        let col = UnsafeMutablePointer<T>.allocate(capacity: isPointwise ? 1 : groupRows * groups * positions * size)
-        let block = UnsafeMutablePointer<T>.allocate(capacity: size > 1 ? blockChannels * positions * size : 1)
+        let height = Int(image.out_h)
+        let width = Int(image.out_w)
+        let rowsPerColumn = groupRows * groups
+        var images = 1
+        var band = height
+        if positions < minimumColumns && !isPointwise {
+            images = Swift.min(Swift.max(batch, 1), (minimumColumns + positions - 1) / Swift.max(positions, 1))
+        } else if rowsPerColumn * positions > columnBudget && !isPointwise {
+            let wide = (minimumColumns + width - 1) / Swift.max(width, 1)
+            band = Swift.min(height, Swift.max(wide, columnBudget / Swift.max(rowsPerColumn * width, 1)))
+        }
+        let columns = images * band * width
+        let col = UnsafeMutablePointer<T>.allocate(capacity: isPointwise ? 1 : rowsPerColumn * columns)
+        let block = UnsafeMutablePointer<T>.allocate(capacity: images > 1 ? outChannels * columns : 1)
         defer {
             col.deallocate()
             block.deallocate()
         }
-        for first in stride(from: 0, to: batch, by: size) {
-            body(first, Swift.min(size, batch - first), col, block)
+        for first in stride(from: 0, to: batch, by: images) {
+            for top in stride(from: 0, to: height, by: band) {
+                let tile = Tile(
+                    first: first, count: Swift.min(images, batch - first), rows: top..<Swift.min(top + band, height),
+                    width: width)
+                body(tile, col, block)
+            }
         }
     }
 
-    /// Fills `col` with the column matrices of `count` images starting at `x` (side by side), or
-    /// returns the image itself for pointwise convolutions.
-    private func unfold<T: SpatialKernelScalar>(
-        _ x: UnsafePointer<T>, count: Int, into col: UnsafeMutablePointer<T>
-    ) -> UnsafePointer<T> {
-        if isPointwise { return x }
-        let imageSize = Int(image.channels) * inputPlane
-        withUnsafePointer(to: image) { g in
-            parallelRanges(count, work: count * groupRows * groups * positions) { images in
-                for b in images { T.im2col(x + b * imageSize, g, col + b * positions, Int64(count * positions)) }
+    /// Runs a C kernel over a tile's images in parallel, or over channel ranges of a one-image
+    /// tile: `body(image, channels, geometry)` gets a geometry restricted to those channels.
+    private func forEachPart(
+        _ tile: Tile, _ body: (_ image: Int, _ channels: Range<Int>, UnsafePointer<ember_conv_geometry>) -> Void
+    ) {
+        let channels = Int(image.channels)
+        let work = tile.columns * groupRows * groups
+        withUnsafePointer(to: image) { whole in
+            guard tile.count == 1 else {
+                parallelRanges(tile.count, work: work) { images in
+                    for b in images { body(b, 0..<channels, whole) }
+                }
+                return
+            }
+            parallelRanges(channels, work: work) { range in
+                var part = image
+                part.channels = Int64(range.count)
+                withUnsafePointer(to: part) { body(0, range, $0) }
             }
         }
-        return UnsafePointer(col)
+    }
+
+    /// The tile's column matrix and its leading dimension: im2col into `col`, or for pointwise
+    /// convolutions the image itself.
+    private func unfold<T: SpatialKernelScalar>(
+        _ x: UnsafePointer<T>, _ tile: Tile, into col: UnsafeMutablePointer<T>
+    ) -> (UnsafePointer<T>, Int) {
+        if isPointwise { return (x + tile.first * imageSize + tile.offset, positions) }
+        let n = tile.columns
+        let kernelArea = Int(image.kernel_h * image.kernel_w)
+        forEachPart(tile) { b, channels, g in
+            T.im2col(
+                x + (tile.first + b) * imageSize + channels.lowerBound * inputPlane, g, Int64(tile.rows.lowerBound),
+                Int64(tile.rows.upperBound), col + b * tile.span + channels.lowerBound * kernelArea * n, Int64(n))
+        }
+        return (UnsafePointer(col), n)
+    }
+
+    /// The tile's part of an `[N, O, positions]` tensor as a matrix `[O, columns]` and its leading
+    /// dimension: a view for one-image tiles, else gathered into `block`.
+    private func gathered<T: SpatialKernelScalar>(
+        _ batch: UnsafePointer<T>, _ tile: Tile, block: UnsafeMutablePointer<T>
+    ) -> (UnsafePointer<T>, Int) {
+        let start = batch + tile.first * outChannels * positions
+        if tile.count == 1 { return (start + tile.offset, positions) }
+        T.batchToChunk(start, Int64(outChannels), Int64(tile.count), Int64(positions), block)
+        return (UnsafePointer(block), tile.columns)
     }
 
     /// `y = conv(x, w) + bias` (`bias` per output channel); all contiguous.
@@ -189,21 +254,21 @@ struct ConvGeometry {
         let (x, w, bias, y) = (
             x.base(T.self), w.base(T.self), bias.map { UnsafePointer($0.base(T.self)) }, y.base(T.self)
         )
-        let og = outChannels / groups
-        let k = groupRows
-        forEachChunk(T.self, blockChannels: outChannels) { first, count, colBuffer, block in
-            let n = count * positions
-            let col = unfold(x + first * Int(image.channels) * inputPlane, count: count, into: colBuffer)
-            let target = count == 1 ? y + first * outChannels * positions : block
+        let (og, k) = (outChannels / groups, groupRows)
+        forEachTile(T.self) { tile, colBuffer, block in
+            let n = tile.columns
+            let (col, ldcol) = unfold(x, tile, into: colBuffer)
+            let output = y + tile.first * outChannels * positions
+            let (target, ldt) = tile.count == 1 ? (output + tile.offset, positions) : (block, n)
             for g in 0..<groups {
-                T.gemm(false, false, og, n, k, w + g * og * k, k, col + g * k * n, n, 0, target + g * og * n, n)
-            }
-            if count == 1 {
-                if let bias { T.addChannelBias(target, bias, Int64(outChannels), Int64(positions)) }
-            } else {
-                T.chunkToBatch(
-                    block, bias, Int64(outChannels), Int64(count), Int64(positions), y + first * outChannels * positions
+                T.gemm(
+                    false, false, og, n, k, w + g * og * k, k, col + g * k * ldcol, ldcol, 0, target + g * og * ldt, ldt
                 )
+            }
+            if tile.count > 1 {
+                T.chunkToBatch(block, bias, Int64(outChannels), Int64(tile.count), Int64(positions), output)
+            } else if let bias, tile.rows.upperBound == Int(image.out_h) {
+                T.addChannelBias(output, bias, Int64(outChannels), Int64(positions))
             }
         }
     }
@@ -216,23 +281,28 @@ struct ConvGeometry {
         let (dy, w, bias, dx) = (
             dy.base(T.self), w.base(T.self), bias.map { UnsafePointer($0.base(T.self)) }, dx.base(T.self)
         )
-        let og = outChannels / groups
-        let k = groupRows
-        let imageSize = Int(image.channels) * inputPlane
-        forEachChunk(T.self, blockChannels: outChannels) { first, count, col, block in
-            let n = count * positions
-            let grad = gathered(dy + first * outChannels * positions, count: count, block: block)
-            let target = isPointwise ? dx + first * imageSize : col
+        let (og, k) = (outChannels / groups, groupRows)
+        let kernelArea = Int(image.kernel_h * image.kernel_w)
+        forEachTile(T.self) { tile, col, block in
+            let n = tile.columns
+            let (grad, ldg) = gathered(dy, tile, block: block)
+            let image0 = dx + tile.first * imageSize
+            let (target, ldt) = isPointwise ? (image0 + tile.offset, positions) : (col, n)
             for g in 0..<groups {
-                T.gemm(true, false, k, n, og, w + g * og * k, k, grad + g * og * n, n, 0, target + g * k * n, n)
+                T.gemm(true, false, k, n, og, w + g * og * k, k, grad + g * og * ldg, ldg, 0, target + g * k * ldt, ldt)
             }
-            withUnsafePointer(to: image) { geometry in
-                parallelRanges(count, work: count * groupRows * groups * positions) { images in
-                    for b in images {
-                        let out = dx + (first + b) * imageSize
-                        if !isPointwise { T.col2im(col + b * positions, Int64(n), geometry, out) }
-                        if let bias { T.addChannelBias(out, bias, Int64(image.channels), Int64(inputPlane)) }
-                    }
+            if !isPointwise {
+                forEachPart(tile) { b, channels, g in
+                    let out = image0 + b * imageSize + channels.lowerBound * inputPlane
+                    if tile.rows.lowerBound == 0 { out.initialize(repeating: 0, count: channels.count * inputPlane) }
+                    T.col2im(
+                        col + b * tile.span + channels.lowerBound * kernelArea * n, Int64(n), g,
+                        Int64(tile.rows.lowerBound), Int64(tile.rows.upperBound), out)
+                }
+            }
+            if let bias, tile.rows.upperBound == Int(image.out_h) {
+                for b in 0..<tile.count {
+                    T.addChannelBias(image0 + b * imageSize, bias, image.channels, Int64(inputPlane))
                 }
             }
         }
@@ -241,26 +311,17 @@ struct ConvGeometry {
     /// The adjoint of `forward` in `w`: `dw = Σ dy @ colᵀ` over the batch; all contiguous.
     private func backwardWeight<T: SpatialKernelScalar>(_: T.Type, _ x: Tensor, _ dy: Tensor, into dw: Tensor) {
         let (x, dy, dw) = (x.base(T.self), dy.base(T.self), dw.base(T.self))
-        let og = outChannels / groups
-        let k = groupRows
+        let (og, k) = (outChannels / groups, groupRows)
         dw.initialize(repeating: 0, count: outChannels * k)
-        forEachChunk(T.self, blockChannels: outChannels) { first, count, colBuffer, block in
-            let n = count * positions
-            let col = unfold(x + first * Int(image.channels) * inputPlane, count: count, into: colBuffer)
-            let grad = gathered(dy + first * outChannels * positions, count: count, block: block)
+        forEachTile(T.self) { tile, colBuffer, block in
+            let n = tile.columns
+            let (col, ldcol) = unfold(x, tile, into: colBuffer)
+            let (grad, ldg) = gathered(dy, tile, block: block)
             for g in 0..<groups {
-                T.gemm(false, true, og, k, n, grad + g * og * n, n, col + g * k * n, n, 1, dw + g * og * k, k)
+                T.gemm(
+                    false, true, og, k, n, grad + g * og * ldg, ldg, col + g * k * ldcol, ldcol, 1, dw + g * og * k, k)
             }
         }
-    }
-
-    /// `count` images of an `[N, O, positions]` tensor as one `[O, count × positions]` matrix.
-    private func gathered<T: SpatialKernelScalar>(
-        _ batch: UnsafePointer<T>, count: Int, block: UnsafeMutablePointer<T>
-    ) -> UnsafePointer<T> {
-        if count == 1 { return batch }
-        T.batchToChunk(batch, Int64(outChannels), Int64(count), Int64(positions), block)
-        return UnsafePointer(block)
     }
 }
 
