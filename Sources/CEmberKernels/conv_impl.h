@@ -89,10 +89,10 @@ void KERNEL(ember_batch_to_chunk)(const SCALAR *batch, int64_t channels, int64_t
     }
 }
 
-void KERNEL(ember_add_channel_bias)(SCALAR *data, const SCALAR *bias, int64_t channels, int64_t positions) {
+void KERNEL(ember_fill_channels)(SCALAR *data, int64_t ld, const SCALAR *bias, int64_t channels, int64_t count) {
     for (int64_t c = 0; c < channels; c++) {
-        SCALAR *row = data + c * positions;
-        const SCALAR v = bias[c];
-        for (int64_t i = 0; i < positions; i++) row[i] += v;
+        SCALAR *row = data + c * ld;
+        const SCALAR v = bias ? bias[c] : 0;
+        for (int64_t i = 0; i < count; i++) row[i] = v;
     }
 }

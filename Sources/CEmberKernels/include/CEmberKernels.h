@@ -74,9 +74,9 @@ void ember_batch_to_chunk_s(const float *batch, int64_t channels, int64_t images
 void ember_batch_to_chunk_d(const double *batch, int64_t channels, int64_t images, int64_t positions,
                             double *chunk);
 
-/// Adds `bias[channel]` to every position of a [channels, positions] block.
-void ember_add_channel_bias_s(float *data, const float *bias, int64_t channels, int64_t positions);
-void ember_add_channel_bias_d(double *data, const double *bias, int64_t channels, int64_t positions);
+/// Sets the first `count` elements of `channels` rows `ld` apart to `bias[row]` (0 when NULL).
+void ember_fill_channels_s(float *data, int64_t ld, const float *bias, int64_t channels, int64_t count);
+void ember_fill_channels_d(double *data, int64_t ld, const double *bias, int64_t channels, int64_t count);
 
 /// Max pooling with PyTorch's indices (first maximum wins, NaN propagates); `indices` may be NULL.
 void ember_max_pool2d_s(const float *input, const ember_pool_geometry *g, float *output, int64_t *indices);

@@ -24,7 +24,7 @@ typealias Col2imKernel<T> =
 typealias ChunkToBatchKernel<T> = (UnsafePointer<T>, UnsafePointer<T>?, Int64, Int64, Int64, UnsafeMutablePointer<T>)
     -> Void
 typealias BatchToChunkKernel<T> = (UnsafePointer<T>, Int64, Int64, Int64, UnsafeMutablePointer<T>) -> Void
-typealias ChannelBiasKernel<T> = (UnsafeMutablePointer<T>, UnsafePointer<T>, Int64, Int64) -> Void
+typealias FillChannelsKernel<T> = (UnsafeMutablePointer<T>, Int64, UnsafePointer<T>?, Int64, Int64) -> Void
 typealias PoolKernel<T> = (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, UnsafeMutablePointer<T>) -> Void
 typealias IndexedPoolKernel<T> =
     (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, UnsafeMutablePointer<T>, UnsafeMutablePointer<Int64>?) ->
@@ -49,7 +49,7 @@ protocol SpatialKernelScalar: TensorScalar, BinaryFloatingPoint {
     static var col2im: Col2imKernel<Self> { get }
     static var chunkToBatch: ChunkToBatchKernel<Self> { get }
     static var batchToChunk: BatchToChunkKernel<Self> { get }
-    static var addChannelBias: ChannelBiasKernel<Self> { get }
+    static var fillChannels: FillChannelsKernel<Self> { get }
     static var maxPool: IndexedPoolKernel<Self> { get }
     static var maxPoolBackward: MaxPoolBackwardKernel<Self> { get }
     static var avgPool: AvgPoolKernel<Self> { get }
@@ -73,7 +73,7 @@ extension Float: SpatialKernelScalar {
     static var col2im: Col2imKernel<Float> { ember_col2im_s }
     static var chunkToBatch: ChunkToBatchKernel<Float> { ember_chunk_to_batch_s }
     static var batchToChunk: BatchToChunkKernel<Float> { ember_batch_to_chunk_s }
-    static var addChannelBias: ChannelBiasKernel<Float> { ember_add_channel_bias_s }
+    static var fillChannels: FillChannelsKernel<Float> { ember_fill_channels_s }
     static var maxPool: IndexedPoolKernel<Float> { ember_max_pool2d_s }
     static var maxPoolBackward: MaxPoolBackwardKernel<Float> { ember_max_pool2d_backward_s }
     static var avgPool: AvgPoolKernel<Float> { ember_avg_pool2d_s }
@@ -97,7 +97,7 @@ extension Double: SpatialKernelScalar {
     static var col2im: Col2imKernel<Double> { ember_col2im_d }
     static var chunkToBatch: ChunkToBatchKernel<Double> { ember_chunk_to_batch_d }
     static var batchToChunk: BatchToChunkKernel<Double> { ember_batch_to_chunk_d }
-    static var addChannelBias: ChannelBiasKernel<Double> { ember_add_channel_bias_d }
+    static var fillChannels: FillChannelsKernel<Double> { ember_fill_channels_d }
     static var maxPool: IndexedPoolKernel<Double> { ember_max_pool2d_d }
     static var maxPoolBackward: MaxPoolBackwardKernel<Double> { ember_max_pool2d_backward_d }
     static var avgPool: AvgPoolKernel<Double> { ember_avg_pool2d_d }
@@ -249,7 +249,8 @@ struct ConvGeometry {
         return (UnsafePointer(block), tile.columns)
     }
 
-    /// `y = conv(x, w) + bias` (`bias` per output channel); all contiguous.
+    /// `y = conv(x, w) + bias` (`bias` per output channel); all contiguous. One-image tiles start
+    /// from the bias (or zeros) and let GEMM accumulate onto it.
     private func forward<T: SpatialKernelScalar>(_: T.Type, _ x: Tensor, _ w: Tensor, _ bias: Tensor?, into y: Tensor) {
         let (x, w, bias, y) = (
             x.base(T.self), w.base(T.self), bias.map { UnsafePointer($0.base(T.self)) }, y.base(T.self)
@@ -260,21 +261,22 @@ struct ConvGeometry {
             let (col, ldcol) = unfold(x, tile, into: colBuffer)
             let output = y + tile.first * outChannels * positions
             let (target, ldt) = tile.count == 1 ? (output + tile.offset, positions) : (block, n)
+            if tile.count == 1 { T.fillChannels(target, Int64(ldt), bias, Int64(outChannels), Int64(n)) }
+            let beta: T = tile.count == 1 ? 1 : 0
             for g in 0..<groups {
                 T.gemm(
-                    false, false, og, n, k, w + g * og * k, k, col + g * k * ldcol, ldcol, 0, target + g * og * ldt, ldt
-                )
+                    false, false, og, n, k, w + g * og * k, k, col + g * k * ldcol, ldcol, beta, target + g * og * ldt,
+                    ldt)
             }
             if tile.count > 1 {
                 T.chunkToBatch(block, bias, Int64(outChannels), Int64(tile.count), Int64(positions), output)
-            } else if let bias, tile.rows.upperBound == Int(image.out_h) {
-                T.addChannelBias(output, bias, Int64(outChannels), Int64(positions))
             }
         }
     }
 
     /// The adjoint of `forward` in `x`: `dx = convᵀ(dy, w)`, plus `bias` per input channel (the
-    /// transposed convolution's bias); all contiguous.
+    /// transposed convolution's bias); all contiguous. Each image starts from the bias (or zeros)
+    /// and the bands' col2im (or, for pointwise convolutions, GEMM) accumulate onto it.
     private func backwardInput<T: SpatialKernelScalar>(
         _: T.Type, _ dy: Tensor, _ w: Tensor, _ bias: Tensor?, into dx: Tensor
     ) {
@@ -287,23 +289,25 @@ struct ConvGeometry {
             let n = tile.columns
             let (grad, ldg) = gathered(dy, tile, block: block)
             let image0 = dx + tile.first * imageSize
-            let (target, ldt) = isPointwise ? (image0 + tile.offset, positions) : (col, n)
-            for g in 0..<groups {
-                T.gemm(true, false, k, n, og, w + g * og * k, k, grad + g * og * ldg, ldg, 0, target + g * k * ldt, ldt)
-            }
-            if !isPointwise {
-                forEachPart(tile) { b, channels, g in
-                    let out = image0 + b * imageSize + channels.lowerBound * inputPlane
-                    if tile.rows.lowerBound == 0 { out.initialize(repeating: 0, count: channels.count * inputPlane) }
-                    T.col2im(
-                        col + b * tile.span + channels.lowerBound * kernelArea * n, Int64(n), g,
-                        Int64(tile.rows.lowerBound), Int64(tile.rows.upperBound), out)
-                }
-            }
-            if let bias, tile.rows.upperBound == Int(image.out_h) {
+            if isPointwise {
+                T.fillChannels(image0 + tile.offset, Int64(positions), bias, image.channels, Int64(n))
+            } else if tile.rows.lowerBound == 0 {
                 for b in 0..<tile.count {
-                    T.addChannelBias(image0 + b * imageSize, bias, image.channels, Int64(inputPlane))
+                    T.fillChannels(image0 + b * imageSize, Int64(inputPlane), bias, image.channels, Int64(inputPlane))
                 }
+            }
+            let (target, ldt) = isPointwise ? (image0 + tile.offset, positions) : (col, n)
+            let beta: T = isPointwise ? 1 : 0
+            for g in 0..<groups {
+                T.gemm(
+                    true, false, k, n, og, w + g * og * k, k, grad + g * og * ldg, ldg, beta, target + g * k * ldt, ldt)
+            }
+            guard !isPointwise else { return }
+            forEachPart(tile) { b, channels, g in
+                T.col2im(
+                    col + b * tile.span + channels.lowerBound * kernelArea * n, Int64(n), g,
+                    Int64(tile.rows.lowerBound), Int64(tile.rows.upperBound),
+                    image0 + b * imageSize + channels.lowerBound * inputPlane)
             }
         }
     }
