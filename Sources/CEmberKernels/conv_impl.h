@@ -96,3 +96,17 @@ void KERNEL(ember_fill_channels)(SCALAR *data, int64_t ld, const SCALAR *bias, i
         for (int64_t i = 0; i < count; i++) row[i] = v;
     }
 }
+
+void KERNEL(ember_channel_sums)(const SCALAR *data, int64_t images, int64_t channels, int64_t positions,
+                                SCALAR *sums) {
+    for (int64_t c = 0; c < channels; c++) {
+        double total = 0;
+        for (int64_t b = 0; b < images; b++) {
+            const SCALAR *row = data + (b * channels + c) * positions;
+            SCALAR partial = 0;
+            for (int64_t i = 0; i < positions; i++) partial += row[i];
+            total += partial;
+        }
+        sums[c] = (SCALAR)total;
+    }
+}

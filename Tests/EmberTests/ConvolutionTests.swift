@@ -244,6 +244,12 @@ let convGradcheckCases: [GradcheckCase] = [
             F.convTranspose2d(xs[0], xs[1], stride: 2).pow(2)
         }),
     GradcheckCase(
+        "conv2d_bias_double_backward", [u(2), u(2, 1, 3, 3), u(2, 1, 2, 2)],
+        gradient { xs in
+            // The gradient in the bias (first input) as a function of bias, input and weight.
+            F.conv2d(xs[1], xs[2], bias: xs[0]).pow(2)
+        }),
+    GradcheckCase(
         "conv2d_weight_double_backward", [u(2, 2, 3, 3), u(1, 2, 4, 4)],
         gradient { xs in
             // The gradient in the weight (first input) as a function of weight and input.
@@ -402,9 +408,9 @@ struct ConvolutionTests {
         #expect(block.stateDictKeys() == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias"])
     }
 
-    /// Tiling (single output rows, bands of two rows with a remainder, two images at a time with a
-    /// remainder) gives the same numbers as one tile for the whole batch.
-    @Test(arguments: [(1, 1), (1, 6), (36 * 3 * 2, 1), (1, 30)])
+    /// Tiling (single output rows, bands of two rows with a remainder, one image or two images at
+    /// a time spread across cores) gives the same numbers as one tile for the whole batch.
+    @Test(arguments: [(1, 1), (1, 6), (36 * 3 * 2, 1), (1 << 17, 1), (1, 30)])
     func tilingDoesNotChangeResults(budget: Int, minimumColumns: Int) {
         var geometry = ConvGeometry(
             batch: 5, inChannels: 4, outChannels: 6, groups: 2, inSize: [5, 6], kernel: [3, 3], stride: [1, 2],

@@ -78,6 +78,10 @@ void ember_batch_to_chunk_d(const double *batch, int64_t channels, int64_t image
 void ember_fill_channels_s(float *data, int64_t ld, const float *bias, int64_t channels, int64_t count);
 void ember_fill_channels_d(double *data, int64_t ld, const double *bias, int64_t channels, int64_t count);
 
+/// Per-channel sums of an [images, channels, positions] tensor (a bias gradient).
+void ember_channel_sums_s(const float *data, int64_t images, int64_t channels, int64_t positions, float *sums);
+void ember_channel_sums_d(const double *data, int64_t images, int64_t channels, int64_t positions, double *sums);
+
 /// Max pooling with PyTorch's indices (first maximum wins, NaN propagates); `indices` may be NULL.
 void ember_max_pool2d_s(const float *input, const ember_pool_geometry *g, float *output, int64_t *indices);
 void ember_max_pool2d_d(const double *input, const ember_pool_geometry *g, double *output, int64_t *indices);

@@ -25,6 +25,7 @@ typealias ChunkToBatchKernel<T> = (UnsafePointer<T>, UnsafePointer<T>?, Int64, I
     -> Void
 typealias BatchToChunkKernel<T> = (UnsafePointer<T>, Int64, Int64, Int64, UnsafeMutablePointer<T>) -> Void
 typealias FillChannelsKernel<T> = (UnsafeMutablePointer<T>, Int64, UnsafePointer<T>?, Int64, Int64) -> Void
+typealias ChannelSumsKernel<T> = (UnsafePointer<T>, Int64, Int64, Int64, UnsafeMutablePointer<T>) -> Void
 typealias PoolKernel<T> = (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, UnsafeMutablePointer<T>) -> Void
 typealias IndexedPoolKernel<T> =
     (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, UnsafeMutablePointer<T>, UnsafeMutablePointer<Int64>?) ->
@@ -50,6 +51,7 @@ protocol SpatialKernelScalar: TensorScalar, BinaryFloatingPoint {
     static var chunkToBatch: ChunkToBatchKernel<Self> { get }
     static var batchToChunk: BatchToChunkKernel<Self> { get }
     static var fillChannels: FillChannelsKernel<Self> { get }
+    static var channelSums: ChannelSumsKernel<Self> { get }
     static var maxPool: IndexedPoolKernel<Self> { get }
     static var maxPoolBackward: MaxPoolBackwardKernel<Self> { get }
     static var avgPool: AvgPoolKernel<Self> { get }
@@ -74,6 +76,7 @@ extension Float: SpatialKernelScalar {
     static var chunkToBatch: ChunkToBatchKernel<Float> { ember_chunk_to_batch_s }
     static var batchToChunk: BatchToChunkKernel<Float> { ember_batch_to_chunk_s }
     static var fillChannels: FillChannelsKernel<Float> { ember_fill_channels_s }
+    static var channelSums: ChannelSumsKernel<Float> { ember_channel_sums_s }
     static var maxPool: IndexedPoolKernel<Float> { ember_max_pool2d_s }
     static var maxPoolBackward: MaxPoolBackwardKernel<Float> { ember_max_pool2d_backward_s }
     static var avgPool: AvgPoolKernel<Float> { ember_avg_pool2d_s }
@@ -98,6 +101,7 @@ extension Double: SpatialKernelScalar {
     static var chunkToBatch: ChunkToBatchKernel<Double> { ember_chunk_to_batch_d }
     static var batchToChunk: BatchToChunkKernel<Double> { ember_batch_to_chunk_d }
     static var fillChannels: FillChannelsKernel<Double> { ember_fill_channels_d }
+    static var channelSums: ChannelSumsKernel<Double> { ember_channel_sums_d }
     static var maxPool: IndexedPoolKernel<Double> { ember_max_pool2d_d }
     static var maxPoolBackward: MaxPoolBackwardKernel<Double> { ember_max_pool2d_backward_d }
     static var avgPool: AvgPoolKernel<Double> { ember_avg_pool2d_d }
@@ -134,8 +138,6 @@ struct ConvGeometry {
     var weightShape: [Int] { [outChannels, Int(image.channels) / groups] + spatial(image.kernel_h, image.kernel_w) }
     /// `[N, O, outSpatial…]`.
     var outputShape: [Int] { [batch, outChannels] + spatial(image.out_h, image.out_w) }
-    /// The dimensions a bias gradient sums over: the batch and the spatial ones.
-    var biasReductionDims: [Int] { [0] + Array(2..<(2 + spatialRank)) }
 
     private func spatial(_ h: Int64, _ w: Int64) -> [Int] { spatialRank == 2 ? [Int(h), Int(w)] : [Int(w)] }
 
@@ -157,6 +159,9 @@ struct ConvGeometry {
         let count: Int
         let rows: Range<Int>
         let width: Int
+        /// Whether the C kernels of this tile may split their work across cores (false when the
+        /// tiles themselves are spread across cores).
+        let splitsWork: Bool
         /// Output positions per image in the tile.
         var span: Int { rows.count * width }
         /// Columns of the tile's matrices.
@@ -165,12 +170,23 @@ struct ConvGeometry {
         var offset: Int { rows.lowerBound * width }
     }
 
-    /// Calls `body` for tiles covering the batch, with scratch memory for the column matrix and,
-    /// for tiles of several images, a `[O, columns]` block. A tile is one image when its output
-    /// has at least `minimumColumns` positions (then GEMMs read and write the tensors in place),
-    /// cut into bands when its column matrix exceeds `columnBudget`; smaller images are grouped.
+    /// Scratch memory of one worker: the column matrix, the `[O, columns]` block of tiles of several
+    /// images, and where to accumulate (the worker's own zeroed sum when tiles are spread).
+    private struct Scratch<T: SpatialKernelScalar> {
+        let col: UnsafeMutablePointer<T>
+        let block: UnsafeMutablePointer<T>
+        let accumulator: UnsafeMutablePointer<T>?
+    }
+
+    /// Calls `body` for tiles covering the batch. A tile is one image when its output has at least
+    /// `minimumColumns` positions (then GEMMs read and write the tensors in place), cut into bands
+    /// when its column matrix exceeds `columnBudget`; smaller images are grouped. When each tile's
+    /// GEMM is too small for BLAS to thread (`m·n·k` ≤ 2¹⁸, OpenBLAS's threshold), whole-image
+    /// tiles are spread across cores instead, each worker with its own scratch memory; their
+    /// accumulators are then summed into `accumulate` (when given).
     private func forEachTile<T: SpatialKernelScalar>(
-        _: T.Type, _ body: (_ tile: Tile, _ col: UnsafeMutablePointer<T>, _ block: UnsafeMutablePointer<T>) -> Void
+        _: T.Type, accumulate: UnsafeMutablePointer<T>? = nil, accumulatorCount: Int = 0,
+        _ body: (_ tile: Tile, _ scratch: Scratch<T>) -> Void
     ) {
         let height = Int(image.out_h)
         let width = Int(image.out_w)
@@ -184,29 +200,56 @@ struct ConvGeometry {
             band = Swift.min(height, Swift.max(wide, columnBudget / Swift.max(rowsPerColumn * width, 1)))
         }
         let columns = images * band * width
-        let col = UnsafeMutablePointer<T>.allocate(capacity: isPointwise ? 1 : rowsPerColumn * columns)
-        let block = UnsafeMutablePointer<T>.allocate(capacity: images > 1 ? outChannels * columns : 1)
-        defer {
-            col.deallocate()
-            block.deallocate()
-        }
-        for first in stride(from: 0, to: batch, by: images) {
-            for top in stride(from: 0, to: height, by: band) {
-                let tile = Tile(
-                    first: first, count: Swift.min(images, batch - first), rows: top..<Swift.min(top + band, height),
-                    width: width)
-                body(tile, col, block)
+        let tileCount = (batch + images - 1) / images
+        let spread = band == height && tileCount > 1 && outChannels / groups * columns * groupRows <= 1 << 18
+        func run(_ tiles: Range<Int>, _ accumulator: UnsafeMutablePointer<T>?) {
+            let col = UnsafeMutablePointer<T>.allocate(capacity: isPointwise ? 1 : rowsPerColumn * columns)
+            let block = UnsafeMutablePointer<T>.allocate(capacity: images > 1 ? outChannels * columns : 1)
+            defer {
+                col.deallocate()
+                block.deallocate()
             }
+            let scratch = Scratch(col: col, block: block, accumulator: accumulator)
+            for t in tiles {
+                let first = t * images
+                for top in stride(from: 0, to: height, by: band) {
+                    let tile = Tile(
+                        first: first, count: Swift.min(images, batch - first),
+                        rows: top..<Swift.min(top + band, height), width: width, splitsWork: !spread)
+                    body(tile, scratch)
+                }
+            }
+        }
+        guard spread else {
+            if let accumulate { accumulate.initialize(repeating: 0, count: accumulatorCount) }
+            run(0..<tileCount, accumulate)
+            return
+        }
+        let parts = Swift.min(tileCount, kernelThreads)
+        let partials = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(parts * accumulatorCount, 1))
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0, count: parts * accumulatorCount)
+        parallelRanges(parts, work: .max) { workers in
+            for worker in workers {
+                run(worker * tileCount / parts..<(worker + 1) * tileCount / parts, partials + worker * accumulatorCount)
+            }
+        }
+        guard let accumulate else { return }
+        for i in 0..<accumulatorCount {
+            var sum: T = 0
+            for worker in 0..<parts { sum += partials[worker * accumulatorCount + i] }
+            accumulate[i] = sum
         }
     }
 
-    /// Runs a C kernel over a tile's images in parallel, or over channel ranges of a one-image
-    /// tile: `body(image, channels, geometry)` gets a geometry restricted to those channels.
+    /// Runs a C kernel over a tile's images, or over channel ranges of a one-image tile, split
+    /// across cores when the tile allows: `body(image, channels, geometry)` gets a geometry
+    /// restricted to those channels.
     private func forEachPart(
         _ tile: Tile, _ body: (_ image: Int, _ channels: Range<Int>, UnsafePointer<ember_conv_geometry>) -> Void
     ) {
         let channels = Int(image.channels)
-        let work = tile.columns * groupRows * groups
+        let work = tile.splitsWork ? tile.columns * groupRows * groups : 0
         withUnsafePointer(to: image) { whole in
             guard tile.count == 1 else {
                 parallelRanges(tile.count, work: work) { images in
@@ -256,11 +299,11 @@ struct ConvGeometry {
             x.base(T.self), w.base(T.self), bias.map { UnsafePointer($0.base(T.self)) }, y.base(T.self)
         )
         let (og, k) = (outChannels / groups, groupRows)
-        forEachTile(T.self) { tile, colBuffer, block in
+        forEachTile(T.self) { tile, scratch in
             let n = tile.columns
-            let (col, ldcol) = unfold(x, tile, into: colBuffer)
+            let (col, ldcol) = unfold(x, tile, into: scratch.col)
             let output = y + tile.first * outChannels * positions
-            let (target, ldt) = tile.count == 1 ? (output + tile.offset, positions) : (block, n)
+            let (target, ldt) = tile.count == 1 ? (output + tile.offset, positions) : (scratch.block, n)
             if tile.count == 1 { T.fillChannels(target, Int64(ldt), bias, Int64(outChannels), Int64(n)) }
             let beta: T = tile.count == 1 ? 1 : 0
             for g in 0..<groups {
@@ -269,7 +312,7 @@ struct ConvGeometry {
                     ldt)
             }
             if tile.count > 1 {
-                T.chunkToBatch(block, bias, Int64(outChannels), Int64(tile.count), Int64(positions), output)
+                T.chunkToBatch(scratch.block, bias, Int64(outChannels), Int64(tile.count), Int64(positions), output)
             }
         }
     }
@@ -285,9 +328,10 @@ struct ConvGeometry {
         )
         let (og, k) = (outChannels / groups, groupRows)
         let kernelArea = Int(image.kernel_h * image.kernel_w)
-        forEachTile(T.self) { tile, col, block in
+        forEachTile(T.self) { tile, scratch in
             let n = tile.columns
-            let (grad, ldg) = gathered(dy, tile, block: block)
+            let col = scratch.col
+            let (grad, ldg) = gathered(dy, tile, block: scratch.block)
             let image0 = dx + tile.first * imageSize
             if isPointwise {
                 T.fillChannels(image0 + tile.offset, Int64(positions), bias, image.channels, Int64(n))
@@ -316,14 +360,14 @@ struct ConvGeometry {
     private func backwardWeight<T: SpatialKernelScalar>(_: T.Type, _ x: Tensor, _ dy: Tensor, into dw: Tensor) {
         let (x, dy, dw) = (x.base(T.self), dy.base(T.self), dw.base(T.self))
         let (og, k) = (outChannels / groups, groupRows)
-        dw.initialize(repeating: 0, count: outChannels * k)
-        forEachTile(T.self) { tile, colBuffer, block in
+        forEachTile(T.self, accumulate: dw, accumulatorCount: outChannels * k) { tile, scratch in
             let n = tile.columns
-            let (col, ldcol) = unfold(x, tile, into: colBuffer)
-            let (grad, ldg) = gathered(dy, tile, block: block)
+            let (col, ldcol) = unfold(x, tile, into: scratch.col)
+            let (grad, ldg) = gathered(dy, tile, block: scratch.block)
+            let sum = scratch.accumulator!
             for g in 0..<groups {
                 T.gemm(
-                    false, true, og, k, n, grad + g * og * ldg, ldg, col + g * k * ldcol, ldcol, 1, dw + g * og * k, k)
+                    false, true, og, k, n, grad + g * og * ldg, ldg, col + g * k * ldcol, ldcol, 1, sum + g * og * k, k)
             }
         }
     }
@@ -352,6 +396,24 @@ extension ConvGeometry {
         backwardWeight(spatialKernelScalar(x.dtype), dense(x), dense(dy), into: out)
         return out
     }
+}
+
+/// Sums of `[N, C, spatial…]` over all but the channel dimension (a convolution's bias gradient),
+/// recorded: its gradient broadcasts back over the batch and spatial dimensions.
+func channelSums(_ g: Tensor) -> Tensor {
+    let dense = dense(g)
+    let channels = g.shape[1]
+    let out = Tensor(empty: [channels], dtype: g.dtype, zeroed: false)
+    channelSums(spatialKernelScalar(g.dtype), dense, into: out)
+    let shape = g.shape
+    return Tensor.record("SumBackward1", output: out, inputs: [g]) { gg, _ in
+        [gg.reshape([1, channels] + [Int](repeating: 1, count: shape.count - 2)).expand(shape)]
+    }
+}
+
+private func channelSums<T: SpatialKernelScalar>(_: T.Type, _ g: Tensor, into out: Tensor) {
+    let positions = g.shape.dropFirst(2).reduce(1, *)
+    T.channelSums(g.base(T.self), Int64(g.shape[0]), Int64(g.shape[1]), Int64(positions), out.base(T.self))
 }
 
 /// The kernel element type for a floating-point dtype.

@@ -406,7 +406,7 @@ extension ConvGeometry {
     /// The bias entry of a gradient list: the output gradient summed per channel, when asked for.
     private func biasGradient(_ g: Tensor, _ needs: [Bool]) -> [Tensor?] {
         guard needs.count > 2 else { return [] }
-        return [needs[2] ? g.sum(dim: biasReductionDims) : nil]
+        return [needs[2] ? channelSums(g) : nil]
     }
 }
 
