@@ -297,6 +297,12 @@ struct ConvolutionTests {
         #expect(F.conv2d(img, w, stride: stride, padding: [1, 0]).shape == [2, 6, 5, 4])
         #expect(F.conv2d(img, w, padding: "valid").shape == [2, 6, 7, 7])
         #expect(ConvTranspose2d(4, 2, kernelSize: 3, stride: 2)(img, outputSize: [20, 20]).shape == [2, 2, 20, 20])
+        // An empty batch works, and the weight gradient is zero.
+        let weight = Tensor.randn([6, 4, 3, 3], requiresGrad: true)
+        let empty = F.conv2d(Tensor.randn([0, 4, 9, 9]), weight, padding: 1)
+        #expect(empty.shape == [0, 6, 9, 9])
+        empty.sum().backward()
+        #expect(weight.grad?.abs().max().item() == 0)
     }
 
     @Test func reprsMatchPyTorch() throws {

@@ -127,7 +127,7 @@ struct ConvGeometry {
     let image: ember_conv_geometry
     /// Elements of column matrix per tile: images larger than this are split into bands of output
     /// rows, so the column matrix stays in cache between im2col and GEMM.
-    var columnBudget = 1 << 17
+    var columnBudget = 1 << 20
     /// Columns a tile's GEMM should have at least (for BLAS efficiency): small images are grouped
     /// side by side up to this width, and bands are at least this wide.
     var minimumColumns = 256
@@ -423,6 +423,11 @@ func spatialKernelScalar(_ dtype: DType) -> any SpatialKernelScalar.Type {
     case .float64: Double.self
     default: fatalError("convolution and pooling kernels need float32 or float64 tensors, got \(dtype)")
     }
+}
+
+/// Height and width from per-dimension values: 1-D ones run as 2-D with height `fill`.
+func heightAndWidth(_ values: [Int], fill: Int) -> (Int64, Int64) {
+    values.count == 2 ? (Int64(values[0]), Int64(values[1])) : (Int64(fill), Int64(values[0]))
 }
 
 /// `t` itself when contiguous, else a contiguous copy; never recorded for autograd.
