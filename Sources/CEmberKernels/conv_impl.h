@@ -2,10 +2,12 @@
 // and once for double (_d) with SCALAR and KERNEL(name) defined.
 //
 // Layout: an image is [channels, height, width]; its column matrix has one row per (channel,
-// kernel row, kernel column) and one column per output position, rows `ldcol` elements apart, so
-// several images can sit side by side in one wide matrix.
+// kernel row, kernel column) and one column per output position of the output rows
+// [row_begin, row_end), rows `ldcol` elements apart, so several images (or bands) can sit side by
+// side in one wide matrix.
 
-void KERNEL(ember_im2col)(const SCALAR *image, const ember_conv_geometry *g, SCALAR *col, int64_t ldcol) {
+void KERNEL(ember_im2col)(const SCALAR *image, const ember_conv_geometry *g, int64_t row_begin, int64_t row_end,
+                          SCALAR *col, int64_t ldcol) {
     const int64_t plane = g->height * g->width;
     for (int64_t c = 0; c < g->channels; c++) {
         const SCALAR *src_plane = image + c * plane;
@@ -15,8 +17,8 @@ void KERNEL(ember_im2col)(const SCALAR *image, const ember_conv_geometry *g, SCA
                 int64_t lo, hi;
                 const int64_t w_offset = kj * g->dilation_w - g->pad_w;
                 ember_valid_range(w_offset, g->stride_w, g->width, g->out_w, &lo, &hi);
-                for (int64_t oh = 0; oh < g->out_h; oh++) {
-                    SCALAR *dst = row + oh * g->out_w;
+                for (int64_t oh = row_begin; oh < row_end; oh++) {
+                    SCALAR *dst = row + (oh - row_begin) * g->out_w;
                     const int64_t ih = oh * g->stride_h - g->pad_h + ki * g->dilation_h;
                     if (ih < 0 || ih >= g->height) {
                         memset(dst, 0, sizeof(SCALAR) * (size_t)g->out_w);
@@ -37,9 +39,9 @@ void KERNEL(ember_im2col)(const SCALAR *image, const ember_conv_geometry *g, SCA
     }
 }
 
-void KERNEL(ember_col2im)(const SCALAR *col, int64_t ldcol, const ember_conv_geometry *g, SCALAR *image) {
+void KERNEL(ember_col2im)(const SCALAR *col, int64_t ldcol, const ember_conv_geometry *g, int64_t row_begin,
+                          int64_t row_end, SCALAR *image) {
     const int64_t plane = g->height * g->width;
-    memset(image, 0, sizeof(SCALAR) * (size_t)(g->channels * plane));
     for (int64_t c = 0; c < g->channels; c++) {
         SCALAR *dst_plane = image + c * plane;
         for (int64_t ki = 0; ki < g->kernel_h; ki++) {
@@ -48,10 +50,10 @@ void KERNEL(ember_col2im)(const SCALAR *col, int64_t ldcol, const ember_conv_geo
                 int64_t lo, hi;
                 const int64_t w_offset = kj * g->dilation_w - g->pad_w;
                 ember_valid_range(w_offset, g->stride_w, g->width, g->out_w, &lo, &hi);
-                for (int64_t oh = 0; oh < g->out_h; oh++) {
+                for (int64_t oh = row_begin; oh < row_end; oh++) {
                     const int64_t ih = oh * g->stride_h - g->pad_h + ki * g->dilation_h;
                     if (ih < 0 || ih >= g->height) continue;
-                    const SCALAR *src = row + oh * g->out_w;
+                    const SCALAR *src = row + (oh - row_begin) * g->out_w;
                     SCALAR *dst = dst_plane + ih * g->width;
                     const int64_t s = g->stride_w;
                     for (int64_t ow = lo; ow < hi; ow++) dst[w_offset + ow * s] += src[ow];
@@ -87,10 +89,24 @@ void KERNEL(ember_batch_to_chunk)(const SCALAR *batch, int64_t channels, int64_t
     }
 }
 
-void KERNEL(ember_add_channel_bias)(SCALAR *data, const SCALAR *bias, int64_t channels, int64_t positions) {
+void KERNEL(ember_fill_channels)(SCALAR *data, int64_t ld, const SCALAR *bias, int64_t channels, int64_t count) {
     for (int64_t c = 0; c < channels; c++) {
-        SCALAR *row = data + c * positions;
-        const SCALAR v = bias[c];
-        for (int64_t i = 0; i < positions; i++) row[i] += v;
+        SCALAR *row = data + c * ld;
+        const SCALAR v = bias ? bias[c] : 0;
+        for (int64_t i = 0; i < count; i++) row[i] = v;
+    }
+}
+
+void KERNEL(ember_channel_sums)(const SCALAR *data, int64_t images, int64_t channels, int64_t positions,
+                                SCALAR *sums) {
+    for (int64_t c = 0; c < channels; c++) {
+        double total = 0;
+        for (int64_t b = 0; b < images; b++) {
+            const SCALAR *row = data + (b * channels + c) * positions;
+            SCALAR partial = 0;
+            for (int64_t i = 0; i < positions; i++) partial += row[i];
+            total += partial;
+        }
+        sums[c] = (SCALAR)total;
     }
 }

@@ -3,16 +3,18 @@
 // are flat positions inside an input plane, as PyTorch's `return_indices`.
 
 // Row by row: for each window offset, one pass over the output row updates every window's
-// running maximum, so the loop vectorises; each window still visits its elements row-major, the
-// first maximum wins and a NaN always wins (PyTorch's CPU rule). `indices` may be NULL.
+// running maximum, so the loop vectorises. PyTorch's CPU rule picks the first maximum of a window
+// (row-major) and lets a NaN win; the indices, when asked for (`indices` may be NULL), come from a
+// second pass over the window offsets in reverse that keeps the earliest position equal to the
+// maximum, and a scalar fix-up for the rare NaN windows (PyTorch reports their last NaN).
 void KERNEL(ember_max_pool2d)(const SCALAR *input, const ember_pool_geometry *g, SCALAR *output,
                               int64_t *indices) {
     const int64_t W = g->width, in_plane = g->height * W, out_plane = g->out_h * g->out_w;
-    const int64_t sw = g->stride_w;
+    const int64_t sw = g->stride_w, kw = g->kernel_w, dw = g->dilation_w;
     // The output columns each kernel column reaches, the same for every row.
-    int64_t *bounds = malloc(sizeof(int64_t) * 2 * (size_t)g->kernel_w);
-    for (int64_t kj = 0; kj < g->kernel_w; kj++) {
-        ember_valid_range(kj * g->dilation_w - g->pad_w, sw, W, g->out_w, &bounds[2 * kj], &bounds[2 * kj + 1]);
+    int64_t *bounds = malloc(sizeof(int64_t) * 2 * (size_t)kw);
+    for (int64_t kj = 0; kj < kw; kj++) {
+        ember_valid_range(kj * dw - g->pad_w, sw, W, g->out_w, &bounds[2 * kj], &bounds[2 * kj + 1]);
     }
     for (int64_t p = 0; p < g->planes; p++) {
         const SCALAR *in = input + p * in_plane;
@@ -21,32 +23,46 @@ void KERNEL(ember_max_pool2d)(const SCALAR *input, const ember_pool_geometry *g,
             const int64_t ih1 = min64(ih0 + (g->kernel_h - 1) * g->dilation_h + 1, g->height);
             while (ih0 < 0) ih0 += g->dilation_h;
             SCALAR *restrict best = output + p * out_plane + oh * g->out_w;
-            int64_t *restrict where = indices ? indices + p * out_plane + oh * g->out_w : NULL;
-            for (int64_t ow = 0; ow < g->out_w; ow++) {
-                best[ow] = -INFINITY;
-                if (where) {
-                    int64_t iw0 = ow * sw - g->pad_w;
-                    while (iw0 < 0) iw0 += g->dilation_w;
-                    where[ow] = ih0 * W + iw0;
-                }
-            }
+            for (int64_t ow = 0; ow < g->out_w; ow++) best[ow] = -INFINITY;
             for (int64_t ih = ih0; ih < ih1; ih += g->dilation_h) {
                 const SCALAR *restrict row = in + ih * W;
-                for (int64_t kj = 0; kj < g->kernel_w; kj++) {
-                    const int64_t offset = kj * g->dilation_w - g->pad_w;
-                    const int64_t lo = bounds[2 * kj], hi = bounds[2 * kj + 1];
-                    if (where) {
-                        for (int64_t ow = lo; ow < hi; ow++) {
-                            const int64_t iw = ow * sw + offset;
-                            const SCALAR v = row[iw];
-                            const int take = (v > best[ow]) | (v != v);
-                            best[ow] = take ? v : best[ow];
-                            where[ow] = take ? ih * W + iw : where[ow];
-                        }
-                    } else {
-                        for (int64_t ow = lo; ow < hi; ow++) {
-                            const SCALAR v = row[ow * sw + offset];
-                            best[ow] = ((v > best[ow]) | (v != v)) ? v : best[ow];
+                for (int64_t kj = 0; kj < kw; kj++) {
+                    const int64_t offset = kj * dw - g->pad_w;
+                    for (int64_t ow = bounds[2 * kj]; ow < bounds[2 * kj + 1]; ow++) {
+                        const SCALAR v = row[ow * sw + offset];
+                        best[ow] = ((v > best[ow]) | (v != v)) ? v : best[ow];
+                    }
+                }
+            }
+            if (!indices) continue;
+            int64_t *restrict where = indices + p * out_plane + oh * g->out_w;
+            for (int64_t ow = 0; ow < g->out_w; ow++) {
+                int64_t iw0 = ow * sw - g->pad_w;
+                while (iw0 < 0) iw0 += dw;
+                where[ow] = ih0 * W + iw0;  // PyTorch's index for a window with nothing above -inf
+            }
+            int nan = 0;
+            for (int64_t ow = 0; ow < g->out_w; ow++) nan |= best[ow] != best[ow];
+            for (int64_t ih = ih1 - 1 - (ih1 - 1 - ih0) % g->dilation_h; ih >= ih0; ih -= g->dilation_h) {
+                const SCALAR *restrict row = in + ih * W;
+                for (int64_t kj = kw - 1; kj >= 0; kj--) {
+                    const int64_t offset = kj * dw - g->pad_w;
+                    const int64_t base = ih * W + offset;
+                    // A mask, not a branch: on random data a branch here mispredicts often.
+                    for (int64_t ow = bounds[2 * kj]; ow < bounds[2 * kj + 1]; ow++) {
+                        const int64_t hit = -(int64_t)(row[ow * sw + offset] == best[ow]);
+                        where[ow] = (where[ow] & ~hit) | ((base + ow * sw) & hit);
+                    }
+                }
+            }
+            if (!nan) continue;
+            for (int64_t ow = 0; ow < g->out_w; ow++) {
+                if (best[ow] == best[ow]) continue;
+                for (int64_t ih = ih0; ih < ih1; ih += g->dilation_h) {
+                    for (int64_t kj = 0; kj < kw; kj++) {
+                        const int64_t iw = ow * sw + kj * dw - g->pad_w;
+                        if (ow >= bounds[2 * kj] && ow < bounds[2 * kj + 1] && in[ih * W + iw] != in[ih * W + iw]) {
+                            where[ow] = ih * W + iw;
                         }
                     }
                 }

@@ -244,6 +244,12 @@ let convGradcheckCases: [GradcheckCase] = [
             F.convTranspose2d(xs[0], xs[1], stride: 2).pow(2)
         }),
     GradcheckCase(
+        "conv2d_bias_double_backward", [u(2), u(2, 1, 3, 3), u(2, 1, 2, 2)],
+        gradient { xs in
+            // The gradient in the bias (first input) as a function of bias, input and weight.
+            F.conv2d(xs[1], xs[2], bias: xs[0]).pow(2)
+        }),
+    GradcheckCase(
         "conv2d_weight_double_backward", [u(2, 2, 3, 3), u(1, 2, 4, 4)],
         gradient { xs in
             // The gradient in the weight (first input) as a function of weight and input.
@@ -291,6 +297,12 @@ struct ConvolutionTests {
         #expect(F.conv2d(img, w, stride: stride, padding: [1, 0]).shape == [2, 6, 5, 4])
         #expect(F.conv2d(img, w, padding: "valid").shape == [2, 6, 7, 7])
         #expect(ConvTranspose2d(4, 2, kernelSize: 3, stride: 2)(img, outputSize: [20, 20]).shape == [2, 2, 20, 20])
+        // An empty batch works, and the weight gradient is zero.
+        let weight = Tensor.randn([6, 4, 3, 3], requiresGrad: true)
+        let empty = F.conv2d(Tensor.randn([0, 4, 9, 9]), weight, padding: 1)
+        #expect(empty.shape == [0, 6, 9, 9])
+        empty.sum().backward()
+        #expect(weight.grad?.abs().max().item() == 0)
     }
 
     @Test func reprsMatchPyTorch() throws {
@@ -402,24 +414,26 @@ struct ConvolutionTests {
         #expect(block.stateDictKeys() == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias"])
     }
 
-    /// Running images one at a time, or in chunks with a remainder, gives the same numbers as one
-    /// chunk for the whole batch.
-    @Test(arguments: [1, 2 * 3 * 9 * 16])
-    func chunkingDoesNotChangeResults(budget: Int) {
+    /// Tiling (single output rows, bands of two rows with a remainder, one image or two images at
+    /// a time spread across cores) gives the same numbers as one tile for the whole batch.
+    @Test(arguments: [(1, 1), (1, 6), (36 * 3 * 2, 1), (1 << 17, 1), (1, 30)])
+    func tilingDoesNotChangeResults(budget: Int, minimumColumns: Int) {
         var geometry = ConvGeometry(
             batch: 5, inChannels: 4, outChannels: 6, groups: 2, inSize: [5, 6], kernel: [3, 3], stride: [1, 2],
             padding: [1, 1], dilation: [1, 1], outSize: [5, 3])
         let x = Tensor.randn(geometry.inputShape, dtype: .float64)
         let w = Tensor.randn(geometry.weightShape, dtype: .float64)
         let b = Tensor.randn([6], dtype: .float64)
+        let inputBias = Tensor.randn([4], dtype: .float64)
         let dy = Tensor.randn(geometry.outputShape, dtype: .float64)
         let whole = (
-            geometry.convolution(x, w, bias: b), geometry.transposedConvolution(dy, w, bias: nil),
+            geometry.convolution(x, w, bias: b), geometry.transposedConvolution(dy, w, bias: inputBias),
             geometry.weightGradient(x, dy)
         )
         geometry.columnBudget = budget
+        geometry.minimumColumns = minimumColumns
         let chunked = (
-            geometry.convolution(x, w, bias: b), geometry.transposedConvolution(dy, w, bias: nil),
+            geometry.convolution(x, w, bias: b), geometry.transposedConvolution(dy, w, bias: inputBias),
             geometry.weightGradient(x, dy)
         )
         #expect((whole.0 - chunked.0).abs().max().item() < 1e-12)

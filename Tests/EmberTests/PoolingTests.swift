@@ -196,6 +196,15 @@ struct PoolingTests {
         }
     }
 
+    @Test func maxPool1dMessages() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = F.maxPool1d(Tensor.randn([2, 3, 9]), kernelSize: 2, padding: 2)
+        }
+        #expect(
+            exitTestStderr(result).contains(
+                "max_pool1d() padding should be at most half of kernel size, but got padding=2 and kernel_size=2"))
+    }
+
     @Test func kernelSizeArity() async {
         do {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {

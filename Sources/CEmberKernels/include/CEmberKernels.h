@@ -48,14 +48,19 @@ typedef struct {
     int64_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
 } ember_pool_geometry;
 
-/// Writes one image's column matrix (rows `ldcol` apart); positions outside the image read as zero.
-/// Each kernel comes as `_s` (float) and `_d` (double).
-void ember_im2col_s(const float *image, const ember_conv_geometry *g, float *col, int64_t ldcol);
-void ember_im2col_d(const double *image, const ember_conv_geometry *g, double *col, int64_t ldcol);
+/// Writes the columns of one image's column matrix for output rows [row_begin, row_end) (rows of
+/// the matrix `ldcol` apart); positions outside the image read as zero. Each kernel comes as `_s`
+/// (float) and `_d` (double).
+void ember_im2col_s(const float *image, const ember_conv_geometry *g, int64_t row_begin, int64_t row_end,
+                    float *col, int64_t ldcol);
+void ember_im2col_d(const double *image, const ember_conv_geometry *g, int64_t row_begin, int64_t row_end,
+                    double *col, int64_t ldcol);
 
-/// Adds a column matrix back into the image it came from (zeroed first): the adjoint of im2col.
-void ember_col2im_s(const float *col, int64_t ldcol, const ember_conv_geometry *g, float *image);
-void ember_col2im_d(const double *col, int64_t ldcol, const ember_conv_geometry *g, double *image);
+/// Adds such columns back into the image they came from: the adjoint of im2col.
+void ember_col2im_s(const float *col, int64_t ldcol, const ember_conv_geometry *g, int64_t row_begin,
+                    int64_t row_end, float *image);
+void ember_col2im_d(const double *col, int64_t ldcol, const ember_conv_geometry *g, int64_t row_begin,
+                    int64_t row_end, double *image);
 
 /// [channels, images * positions] -> [images, channels, positions], adding `bias[channel]` unless NULL.
 void ember_chunk_to_batch_s(const float *chunk, const float *bias, int64_t channels, int64_t images,
@@ -69,9 +74,13 @@ void ember_batch_to_chunk_s(const float *batch, int64_t channels, int64_t images
 void ember_batch_to_chunk_d(const double *batch, int64_t channels, int64_t images, int64_t positions,
                             double *chunk);
 
-/// Adds `bias[channel]` to every position of a [channels, positions] block.
-void ember_add_channel_bias_s(float *data, const float *bias, int64_t channels, int64_t positions);
-void ember_add_channel_bias_d(double *data, const double *bias, int64_t channels, int64_t positions);
+/// Sets the first `count` elements of `channels` rows `ld` apart to `bias[row]` (0 when NULL).
+void ember_fill_channels_s(float *data, int64_t ld, const float *bias, int64_t channels, int64_t count);
+void ember_fill_channels_d(double *data, int64_t ld, const double *bias, int64_t channels, int64_t count);
+
+/// Per-channel sums of an [images, channels, positions] tensor (a bias gradient).
+void ember_channel_sums_s(const float *data, int64_t images, int64_t channels, int64_t positions, float *sums);
+void ember_channel_sums_d(const double *data, int64_t images, int64_t channels, int64_t positions, double *sums);
 
 /// Max pooling with PyTorch's indices (first maximum wins, NaN propagates); `indices` may be NULL.
 void ember_max_pool2d_s(const float *input, const ember_pool_geometry *g, float *output, int64_t *indices);

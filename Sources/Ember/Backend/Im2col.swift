@@ -12,18 +12,20 @@ import Dispatch
 /// Convolution as GEMM: im2col unfolds each image into a column matrix (one row per input channel
 /// and kernel offset, one column per output position), so that a convolution is `weight @ col`
 /// per group, its input gradient is `col2im(weightᵀ @ grad)` and its weight gradient
-/// `grad @ colᵀ`. Small images are processed several at a time (their column matrices side by
-/// side) so each GEMM stays large; 1×1 stride-1 convolutions use the image itself as its column
-/// matrix. The loops live in C (Sources/CEmberKernels/conv.c, pool.c); this file drives them.
+/// `grad @ colᵀ`. The work is cut into tiles whose column matrix stays in cache: small images are
+/// processed several at a time (side by side, so each GEMM stays large), large ones in bands of
+/// output rows; 1×1 stride-1 convolutions use the image itself as its column matrix. The loops
+/// live in C (Sources/CEmberKernels/conv.c, pool.c); this file drives them.
 
-typealias Im2colKernel<T> = (UnsafePointer<T>, UnsafePointer<ember_conv_geometry>, UnsafeMutablePointer<T>, Int64)
-    -> Void
-typealias Col2imKernel<T> = (UnsafePointer<T>, Int64, UnsafePointer<ember_conv_geometry>, UnsafeMutablePointer<T>)
-    -> Void
+typealias Im2colKernel<T> =
+    (UnsafePointer<T>, UnsafePointer<ember_conv_geometry>, Int64, Int64, UnsafeMutablePointer<T>, Int64) -> Void
+typealias Col2imKernel<T> =
+    (UnsafePointer<T>, Int64, UnsafePointer<ember_conv_geometry>, Int64, Int64, UnsafeMutablePointer<T>) -> Void
 typealias ChunkToBatchKernel<T> = (UnsafePointer<T>, UnsafePointer<T>?, Int64, Int64, Int64, UnsafeMutablePointer<T>)
     -> Void
 typealias BatchToChunkKernel<T> = (UnsafePointer<T>, Int64, Int64, Int64, UnsafeMutablePointer<T>) -> Void
-typealias ChannelBiasKernel<T> = (UnsafeMutablePointer<T>, UnsafePointer<T>, Int64, Int64) -> Void
+typealias FillChannelsKernel<T> = (UnsafeMutablePointer<T>, Int64, UnsafePointer<T>?, Int64, Int64) -> Void
+typealias ChannelSumsKernel<T> = (UnsafePointer<T>, Int64, Int64, Int64, UnsafeMutablePointer<T>) -> Void
 typealias PoolKernel<T> = (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, UnsafeMutablePointer<T>) -> Void
 typealias IndexedPoolKernel<T> =
     (UnsafePointer<T>, UnsafePointer<ember_pool_geometry>, UnsafeMutablePointer<T>, UnsafeMutablePointer<Int64>?) ->
@@ -48,7 +50,8 @@ protocol SpatialKernelScalar: TensorScalar, BinaryFloatingPoint {
     static var col2im: Col2imKernel<Self> { get }
     static var chunkToBatch: ChunkToBatchKernel<Self> { get }
     static var batchToChunk: BatchToChunkKernel<Self> { get }
-    static var addChannelBias: ChannelBiasKernel<Self> { get }
+    static var fillChannels: FillChannelsKernel<Self> { get }
+    static var channelSums: ChannelSumsKernel<Self> { get }
     static var maxPool: IndexedPoolKernel<Self> { get }
     static var maxPoolBackward: MaxPoolBackwardKernel<Self> { get }
     static var avgPool: AvgPoolKernel<Self> { get }
@@ -72,7 +75,8 @@ extension Float: SpatialKernelScalar {
     static var col2im: Col2imKernel<Float> { ember_col2im_s }
     static var chunkToBatch: ChunkToBatchKernel<Float> { ember_chunk_to_batch_s }
     static var batchToChunk: BatchToChunkKernel<Float> { ember_batch_to_chunk_s }
-    static var addChannelBias: ChannelBiasKernel<Float> { ember_add_channel_bias_s }
+    static var fillChannels: FillChannelsKernel<Float> { ember_fill_channels_s }
+    static var channelSums: ChannelSumsKernel<Float> { ember_channel_sums_s }
     static var maxPool: IndexedPoolKernel<Float> { ember_max_pool2d_s }
     static var maxPoolBackward: MaxPoolBackwardKernel<Float> { ember_max_pool2d_backward_s }
     static var avgPool: AvgPoolKernel<Float> { ember_avg_pool2d_s }
@@ -96,7 +100,8 @@ extension Double: SpatialKernelScalar {
     static var col2im: Col2imKernel<Double> { ember_col2im_d }
     static var chunkToBatch: ChunkToBatchKernel<Double> { ember_chunk_to_batch_d }
     static var batchToChunk: BatchToChunkKernel<Double> { ember_batch_to_chunk_d }
-    static var addChannelBias: ChannelBiasKernel<Double> { ember_add_channel_bias_d }
+    static var fillChannels: FillChannelsKernel<Double> { ember_fill_channels_d }
+    static var channelSums: ChannelSumsKernel<Double> { ember_channel_sums_d }
     static var maxPool: IndexedPoolKernel<Double> { ember_max_pool2d_d }
     static var maxPoolBackward: MaxPoolBackwardKernel<Double> { ember_max_pool2d_backward_d }
     static var avgPool: AvgPoolKernel<Double> { ember_avg_pool2d_d }
@@ -120,8 +125,12 @@ struct ConvGeometry {
     let spatialRank: Int
     /// One image's geometry, as the C kernels take it.
     let image: ember_conv_geometry
-    /// Elements of column matrix processed at once (images are grouped up to this size).
-    var columnBudget = 1 << 21
+    /// Elements of column matrix per tile: images larger than this are split into bands of output
+    /// rows, so the column matrix stays in cache between im2col and GEMM.
+    var columnBudget = 1 << 20
+    /// Columns a tile's GEMM should have at least (for BLAS efficiency): small images are grouped
+    /// side by side up to this width, and bands are at least this wide.
+    var minimumColumns = 256
 
     /// `[N, C, spatial…]`.
     var inputShape: [Int] { [batch, Int(image.channels)] + spatial(image.height, image.width) }
@@ -129,12 +138,11 @@ struct ConvGeometry {
     var weightShape: [Int] { [outChannels, Int(image.channels) / groups] + spatial(image.kernel_h, image.kernel_w) }
     /// `[N, O, outSpatial…]`.
     var outputShape: [Int] { [batch, outChannels] + spatial(image.out_h, image.out_w) }
-    /// The dimensions a bias gradient sums over: the batch and the spatial ones.
-    var biasReductionDims: [Int] { [0] + Array(2..<(2 + spatialRank)) }
 
     private func spatial(_ h: Int64, _ w: Int64) -> [Int] { spatialRank == 2 ? [Int(h), Int(w)] : [Int(w)] }
 
     private var inputPlane: Int { Int(image.height * image.width) }
+    private var imageSize: Int { Int(image.channels) * inputPlane }
     private var positions: Int { Int(image.out_h * image.out_w) }
     /// Rows of the column matrix of one group: `C / groups × kernel area`.
     private var groupRows: Int { Int(image.channels) / groups * Int(image.kernel_h * image.kernel_w) }
@@ -144,96 +152,206 @@ struct ConvGeometry {
             && image.pad_h == 0 && image.pad_w == 0 && image.out_h == image.height && image.out_w == image.width
     }
 
-    /// Images whose column matrices are processed together: as many as fit in `columnBudget`.
-    private var chunkSize: Int {
-        if isPointwise { return 1 }
-        let perImage = Swift.max(groupRows * groups * positions, 1)
-        return Swift.min(Swift.max(batch, 1), Swift.max(1, columnBudget / perImage))
+    /// A run of columns of the `[kernel rows, images × positions]` problem processed at once:
+    /// several whole images side by side, or a band of output rows of one image.
+    private struct Tile {
+        let first: Int
+        let count: Int
+        let rows: Range<Int>
+        let width: Int
+        /// Whether the C kernels of this tile may split their work across cores (false when the
+        /// tiles themselves are spread across cores).
+        let splitsWork: Bool
+        /// Output positions per image in the tile.
+        var span: Int { rows.count * width }
+        /// Columns of the tile's matrices.
+        var columns: Int { count * span }
+        /// Offset of the band's first position within an image's output.
+        var offset: Int { rows.lowerBound * width }
     }
 
-    /// Calls `body(first, count)` for consecutive runs of images, with scratch memory for the
-    /// column matrix and (for runs of more than one image) a `[channels, count × positions]` block.
-    private func forEachChunk<T: SpatialKernelScalar>(
-        _: T.Type, blockChannels: Int,
-        _ body: (_ first: Int, _ count: Int, _ col: UnsafeMutablePointer<T>, _ block: UnsafeMutablePointer<T>) -> Void
+    /// Scratch memory of one worker: the column matrix, the `[O, columns]` block of tiles of several
+    /// images, and where to accumulate (the worker's own zeroed sum when tiles are spread).
+    private struct Scratch<T: SpatialKernelScalar> {
+        let col: UnsafeMutablePointer<T>
+        let block: UnsafeMutablePointer<T>
+        let accumulator: UnsafeMutablePointer<T>?
+    }
+
+    /// Calls `body` for tiles covering the batch. A tile is one image when its output has at least
+    /// `minimumColumns` positions (then GEMMs read and write the tensors in place), cut into bands
+    /// when its column matrix exceeds `columnBudget`; smaller images are grouped. When each tile's
+    /// GEMM is too small for BLAS to thread (`m·n·k` ≤ 2¹⁸, OpenBLAS's threshold), whole-image
+    /// tiles are spread across cores instead, each worker with its own scratch memory; their
+    /// accumulators are then summed into `accumulate` (when given).
+    private func forEachTile<T: SpatialKernelScalar>(
+        _: T.Type, accumulate: UnsafeMutablePointer<T>? = nil, accumulatorCount: Int = 0,
+        _ body: (_ tile: Tile, _ scratch: Scratch<T>) -> Void
     ) {
-        let size = chunkSize
-        let col = UnsafeMutablePointer<T>.allocate(capacity: isPointwise ? 1 : groupRows * groups * positions * size)
-        let block = UnsafeMutablePointer<T>.allocate(capacity: size > 1 ? blockChannels * positions * size : 1)
-        defer {
-            col.deallocate()
-            block.deallocate()
+        let height = Int(image.out_h)
+        let width = Int(image.out_w)
+        let rowsPerColumn = groupRows * groups
+        var images = 1
+        var band = height
+        if positions < minimumColumns && !isPointwise {
+            images = Swift.min(Swift.max(batch, 1), (minimumColumns + positions - 1) / Swift.max(positions, 1))
+        } else if rowsPerColumn * positions > columnBudget && !isPointwise {
+            let wide = (minimumColumns + width - 1) / Swift.max(width, 1)
+            band = Swift.min(height, Swift.max(wide, columnBudget / Swift.max(rowsPerColumn * width, 1)))
         }
-        for first in stride(from: 0, to: batch, by: size) {
-            body(first, Swift.min(size, batch - first), col, block)
-        }
-    }
-
-    /// Fills `col` with the column matrices of `count` images starting at `x` (side by side), or
-    /// returns the image itself for pointwise convolutions.
-    private func unfold<T: SpatialKernelScalar>(
-        _ x: UnsafePointer<T>, count: Int, into col: UnsafeMutablePointer<T>
-    ) -> UnsafePointer<T> {
-        if isPointwise { return x }
-        let imageSize = Int(image.channels) * inputPlane
-        withUnsafePointer(to: image) { g in
-            parallelRanges(count, work: count * groupRows * groups * positions) { images in
-                for b in images { T.im2col(x + b * imageSize, g, col + b * positions, Int64(count * positions)) }
+        let columns = images * band * width
+        let tileCount = (batch + images - 1) / images
+        let spread = band == height && tileCount > 1 && outChannels / groups * columns * groupRows <= 1 << 18
+        func run(_ tiles: Range<Int>, _ accumulator: UnsafeMutablePointer<T>?) {
+            let col = UnsafeMutablePointer<T>.allocate(capacity: isPointwise ? 1 : rowsPerColumn * columns)
+            let block = UnsafeMutablePointer<T>.allocate(capacity: images > 1 ? outChannels * columns : 1)
+            defer {
+                col.deallocate()
+                block.deallocate()
+            }
+            let scratch = Scratch(col: col, block: block, accumulator: accumulator)
+            for t in tiles {
+                let first = t * images
+                for top in stride(from: 0, to: height, by: band) {
+                    let tile = Tile(
+                        first: first, count: Swift.min(images, batch - first),
+                        rows: top..<Swift.min(top + band, height), width: width, splitsWork: !spread)
+                    body(tile, scratch)
+                }
             }
         }
-        return UnsafePointer(col)
+        guard spread else {
+            if let accumulate { accumulate.initialize(repeating: 0, count: accumulatorCount) }
+            run(0..<tileCount, accumulate)
+            return
+        }
+        let parts = Swift.min(tileCount, kernelThreads)
+        let partials = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(parts * accumulatorCount, 1))
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0, count: parts * accumulatorCount)
+        parallelRanges(parts, work: .max) { workers in
+            for worker in workers {
+                run(worker * tileCount / parts..<(worker + 1) * tileCount / parts, partials + worker * accumulatorCount)
+            }
+        }
+        guard let accumulate else { return }
+        for i in 0..<accumulatorCount {
+            var sum: T = 0
+            for worker in 0..<parts { sum += partials[worker * accumulatorCount + i] }
+            accumulate[i] = sum
+        }
     }
 
-    /// `y = conv(x, w) + bias` (`bias` per output channel); all contiguous.
+    /// Runs a C kernel over a tile's images, or over channel ranges of a one-image tile, split
+    /// across cores when the tile allows: `body(image, channels, geometry)` gets a geometry
+    /// restricted to those channels.
+    private func forEachPart(
+        _ tile: Tile, _ body: (_ image: Int, _ channels: Range<Int>, UnsafePointer<ember_conv_geometry>) -> Void
+    ) {
+        let channels = Int(image.channels)
+        let work = tile.splitsWork ? tile.columns * groupRows * groups : 0
+        withUnsafePointer(to: image) { whole in
+            guard tile.count == 1 else {
+                parallelRanges(tile.count, work: work) { images in
+                    for b in images { body(b, 0..<channels, whole) }
+                }
+                return
+            }
+            parallelRanges(channels, work: work) { range in
+                var part = image
+                part.channels = Int64(range.count)
+                withUnsafePointer(to: part) { body(0, range, $0) }
+            }
+        }
+    }
+
+    /// The tile's column matrix and its leading dimension: im2col into `col`, or for pointwise
+    /// convolutions the image itself.
+    private func unfold<T: SpatialKernelScalar>(
+        _ x: UnsafePointer<T>, _ tile: Tile, into col: UnsafeMutablePointer<T>
+    ) -> (UnsafePointer<T>, Int) {
+        if isPointwise { return (x + tile.first * imageSize + tile.offset, positions) }
+        let n = tile.columns
+        let kernelArea = Int(image.kernel_h * image.kernel_w)
+        forEachPart(tile) { b, channels, g in
+            T.im2col(
+                x + (tile.first + b) * imageSize + channels.lowerBound * inputPlane, g, Int64(tile.rows.lowerBound),
+                Int64(tile.rows.upperBound), col + b * tile.span + channels.lowerBound * kernelArea * n, Int64(n))
+        }
+        return (UnsafePointer(col), n)
+    }
+
+    /// The tile's part of an `[N, O, positions]` tensor as a matrix `[O, columns]` and its leading
+    /// dimension: a view for one-image tiles, else gathered into `block`.
+    private func gathered<T: SpatialKernelScalar>(
+        _ batch: UnsafePointer<T>, _ tile: Tile, block: UnsafeMutablePointer<T>
+    ) -> (UnsafePointer<T>, Int) {
+        let start = batch + tile.first * outChannels * positions
+        if tile.count == 1 { return (start + tile.offset, positions) }
+        T.batchToChunk(start, Int64(outChannels), Int64(tile.count), Int64(positions), block)
+        return (UnsafePointer(block), tile.columns)
+    }
+
+    /// `y = conv(x, w) + bias` (`bias` per output channel); all contiguous. One-image tiles start
+    /// from the bias (or zeros) and let GEMM accumulate onto it.
     private func forward<T: SpatialKernelScalar>(_: T.Type, _ x: Tensor, _ w: Tensor, _ bias: Tensor?, into y: Tensor) {
         let (x, w, bias, y) = (
             x.base(T.self), w.base(T.self), bias.map { UnsafePointer($0.base(T.self)) }, y.base(T.self)
         )
-        let og = outChannels / groups
-        let k = groupRows
-        forEachChunk(T.self, blockChannels: outChannels) { first, count, colBuffer, block in
-            let n = count * positions
-            let col = unfold(x + first * Int(image.channels) * inputPlane, count: count, into: colBuffer)
-            let target = count == 1 ? y + first * outChannels * positions : block
+        let (og, k) = (outChannels / groups, groupRows)
+        forEachTile(T.self) { tile, scratch in
+            let n = tile.columns
+            let (col, ldcol) = unfold(x, tile, into: scratch.col)
+            let output = y + tile.first * outChannels * positions
+            let (target, ldt) = tile.count == 1 ? (output + tile.offset, positions) : (scratch.block, n)
+            if tile.count == 1 { T.fillChannels(target, Int64(ldt), bias, Int64(outChannels), Int64(n)) }
+            let beta: T = tile.count == 1 ? 1 : 0
             for g in 0..<groups {
-                T.gemm(false, false, og, n, k, w + g * og * k, k, col + g * k * n, n, 0, target + g * og * n, n)
+                T.gemm(
+                    false, false, og, n, k, w + g * og * k, k, col + g * k * ldcol, ldcol, beta, target + g * og * ldt,
+                    ldt)
             }
-            if count == 1 {
-                if let bias { T.addChannelBias(target, bias, Int64(outChannels), Int64(positions)) }
-            } else {
-                T.chunkToBatch(
-                    block, bias, Int64(outChannels), Int64(count), Int64(positions), y + first * outChannels * positions
-                )
+            if tile.count > 1 {
+                T.chunkToBatch(scratch.block, bias, Int64(outChannels), Int64(tile.count), Int64(positions), output)
             }
         }
     }
 
     /// The adjoint of `forward` in `x`: `dx = convᵀ(dy, w)`, plus `bias` per input channel (the
-    /// transposed convolution's bias); all contiguous.
+    /// transposed convolution's bias); all contiguous. Each image starts from the bias (or zeros)
+    /// and the bands' col2im (or, for pointwise convolutions, GEMM) accumulate onto it.
     private func backwardInput<T: SpatialKernelScalar>(
         _: T.Type, _ dy: Tensor, _ w: Tensor, _ bias: Tensor?, into dx: Tensor
     ) {
         let (dy, w, bias, dx) = (
             dy.base(T.self), w.base(T.self), bias.map { UnsafePointer($0.base(T.self)) }, dx.base(T.self)
         )
-        let og = outChannels / groups
-        let k = groupRows
-        let imageSize = Int(image.channels) * inputPlane
-        forEachChunk(T.self, blockChannels: outChannels) { first, count, col, block in
-            let n = count * positions
-            let grad = gathered(dy + first * outChannels * positions, count: count, block: block)
-            let target = isPointwise ? dx + first * imageSize : col
-            for g in 0..<groups {
-                T.gemm(true, false, k, n, og, w + g * og * k, k, grad + g * og * n, n, 0, target + g * k * n, n)
-            }
-            withUnsafePointer(to: image) { geometry in
-                parallelRanges(count, work: count * groupRows * groups * positions) { images in
-                    for b in images {
-                        let out = dx + (first + b) * imageSize
-                        if !isPointwise { T.col2im(col + b * positions, Int64(n), geometry, out) }
-                        if let bias { T.addChannelBias(out, bias, Int64(image.channels), Int64(inputPlane)) }
-                    }
+        let (og, k) = (outChannels / groups, groupRows)
+        let kernelArea = Int(image.kernel_h * image.kernel_w)
+        forEachTile(T.self) { tile, scratch in
+            let n = tile.columns
+            let col = scratch.col
+            let (grad, ldg) = gathered(dy, tile, block: scratch.block)
+            let image0 = dx + tile.first * imageSize
+            if isPointwise {
+                T.fillChannels(image0 + tile.offset, Int64(positions), bias, image.channels, Int64(n))
+            } else if tile.rows.lowerBound == 0 {
+                for b in 0..<tile.count {
+                    T.fillChannels(image0 + b * imageSize, Int64(inputPlane), bias, image.channels, Int64(inputPlane))
                 }
+            }
+            let (target, ldt) = isPointwise ? (image0 + tile.offset, positions) : (col, n)
+            let beta: T = isPointwise ? 1 : 0
+            for g in 0..<groups {
+                T.gemm(
+                    true, false, k, n, og, w + g * og * k, k, grad + g * og * ldg, ldg, beta, target + g * k * ldt, ldt)
+            }
+            guard !isPointwise else { return }
+            forEachPart(tile) { b, channels, g in
+                T.col2im(
+                    col + b * tile.span + channels.lowerBound * kernelArea * n, Int64(n), g,
+                    Int64(tile.rows.lowerBound), Int64(tile.rows.upperBound),
+                    image0 + b * imageSize + channels.lowerBound * inputPlane)
             }
         }
     }
@@ -241,26 +359,17 @@ struct ConvGeometry {
     /// The adjoint of `forward` in `w`: `dw = Σ dy @ colᵀ` over the batch; all contiguous.
     private func backwardWeight<T: SpatialKernelScalar>(_: T.Type, _ x: Tensor, _ dy: Tensor, into dw: Tensor) {
         let (x, dy, dw) = (x.base(T.self), dy.base(T.self), dw.base(T.self))
-        let og = outChannels / groups
-        let k = groupRows
-        dw.initialize(repeating: 0, count: outChannels * k)
-        forEachChunk(T.self, blockChannels: outChannels) { first, count, colBuffer, block in
-            let n = count * positions
-            let col = unfold(x + first * Int(image.channels) * inputPlane, count: count, into: colBuffer)
-            let grad = gathered(dy + first * outChannels * positions, count: count, block: block)
+        let (og, k) = (outChannels / groups, groupRows)
+        forEachTile(T.self, accumulate: dw, accumulatorCount: outChannels * k) { tile, scratch in
+            let n = tile.columns
+            let (col, ldcol) = unfold(x, tile, into: scratch.col)
+            let (grad, ldg) = gathered(dy, tile, block: scratch.block)
+            let sum = scratch.accumulator!
             for g in 0..<groups {
-                T.gemm(false, true, og, k, n, grad + g * og * n, n, col + g * k * n, n, 1, dw + g * og * k, k)
+                T.gemm(
+                    false, true, og, k, n, grad + g * og * ldg, ldg, col + g * k * ldcol, ldcol, 1, sum + g * og * k, k)
             }
         }
-    }
-
-    /// `count` images of an `[N, O, positions]` tensor as one `[O, count × positions]` matrix.
-    private func gathered<T: SpatialKernelScalar>(
-        _ batch: UnsafePointer<T>, count: Int, block: UnsafeMutablePointer<T>
-    ) -> UnsafePointer<T> {
-        if count == 1 { return batch }
-        T.batchToChunk(batch, Int64(outChannels), Int64(count), Int64(positions), block)
-        return UnsafePointer(block)
     }
 }
 
@@ -289,6 +398,24 @@ extension ConvGeometry {
     }
 }
 
+/// Sums of `[N, C, spatial…]` over all but the channel dimension (a convolution's bias gradient),
+/// recorded: its gradient broadcasts back over the batch and spatial dimensions.
+func channelSums(_ g: Tensor) -> Tensor {
+    let dense = dense(g)
+    let channels = g.shape[1]
+    let out = Tensor(empty: [channels], dtype: g.dtype, zeroed: false)
+    channelSums(spatialKernelScalar(g.dtype), dense, into: out)
+    let shape = g.shape
+    return Tensor.record("SumBackward1", output: out, inputs: [g]) { gg, _ in
+        [gg.reshape([1, channels] + [Int](repeating: 1, count: shape.count - 2)).expand(shape)]
+    }
+}
+
+private func channelSums<T: SpatialKernelScalar>(_: T.Type, _ g: Tensor, into out: Tensor) {
+    let positions = g.shape.dropFirst(2).reduce(1, *)
+    T.channelSums(g.base(T.self), Int64(g.shape[0]), Int64(g.shape[1]), Int64(positions), out.base(T.self))
+}
+
 /// The kernel element type for a floating-point dtype.
 func spatialKernelScalar(_ dtype: DType) -> any SpatialKernelScalar.Type {
     switch dtype {
@@ -296,6 +423,11 @@ func spatialKernelScalar(_ dtype: DType) -> any SpatialKernelScalar.Type {
     case .float64: Double.self
     default: fatalError("convolution and pooling kernels need float32 or float64 tensors, got \(dtype)")
     }
+}
+
+/// Height and width from per-dimension values: 1-D ones run as 2-D with height `fill`.
+func heightAndWidth(_ values: [Int], fill: Int) -> (Int64, Int64) {
+    values.count == 2 ? (Int64(values[0]), Int64(values[1])) : (Int64(fill), Int64(values[0]))
 }
 
 /// `t` itself when contiguous, else a contiguous copy; never recorded for autograd.

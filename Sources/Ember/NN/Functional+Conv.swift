@@ -84,8 +84,10 @@ extension F {
         _ input: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: any SpatialArgument = 1,
         padding: any SpatialArgument = 0, dilation: any SpatialArgument = 1, groups: Int = 1
     ) -> Tensor {
-        convolution(
-            input, weight, bias: bias, rank: 1, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        ConvOptions(
+            rank: 1, function: "conv1d", stride: stride, padding: .explicit(padding.values(count: 1)),
+            dilation: dilation, groups: groups
+        ).apply(input, weight, bias: bias)
     }
 
     /// 1-D convolution with `padding: "same"` or `"valid"` (`F.conv1d(x, w, padding="same")`).
@@ -93,9 +95,10 @@ extension F {
         _ input: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: any SpatialArgument = 1, padding: String,
         dilation: any SpatialArgument = 1, groups: Int = 1
     ) -> Tensor {
-        let padding = ConvPadding(padding)
-        return convolution(
-            input, weight, bias: bias, rank: 1, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        ConvOptions(
+            rank: 1, function: "conv1d", stride: stride, padding: ConvPadding(padding), dilation: dilation,
+            groups: groups
+        ).apply(input, weight, bias: bias)
     }
 
     /// 2-D convolution of `[N, C, H, W]` (or unbatched `[C, H, W]`) with weight
@@ -104,8 +107,10 @@ extension F {
         _ input: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: any SpatialArgument = 1,
         padding: any SpatialArgument = 0, dilation: any SpatialArgument = 1, groups: Int = 1
     ) -> Tensor {
-        convolution(
-            input, weight, bias: bias, rank: 2, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        ConvOptions(
+            rank: 2, function: "conv2d", stride: stride, padding: .explicit(padding.values(count: 2)),
+            dilation: dilation, groups: groups
+        ).apply(input, weight, bias: bias)
     }
 
     /// 2-D convolution with `padding: "same"` or `"valid"` (`F.conv2d(x, w, padding="same")`).
@@ -113,9 +118,10 @@ extension F {
         _ input: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: any SpatialArgument = 1, padding: String,
         dilation: any SpatialArgument = 1, groups: Int = 1
     ) -> Tensor {
-        let padding = ConvPadding(padding)
-        return convolution(
-            input, weight, bias: bias, rank: 2, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        ConvOptions(
+            rank: 2, function: "conv2d", stride: stride, padding: ConvPadding(padding), dilation: dilation,
+            groups: groups
+        ).apply(input, weight, bias: bias)
     }
 
     /// 1-D transposed convolution ("deconvolution") of `[N, Cin, L]` with weight
@@ -125,10 +131,10 @@ extension F {
         padding: any SpatialArgument = 0, outputPadding: any SpatialArgument = 0, groups: Int = 1,
         dilation: any SpatialArgument = 1
     ) -> Tensor {
-        let options = ConvOptions(
-            rank: 1, function: "conv_transpose1d", stride: stride, padding: padding, dilation: dilation, groups: groups,
-            outputPadding: outputPadding)
-        return options.apply(input, weight, bias: bias)
+        ConvOptions(
+            rank: 1, function: "conv_transpose1d", stride: stride, padding: .explicit(padding.values(count: 1)),
+            dilation: dilation, groups: groups, outputPadding: outputPadding
+        ).apply(input, weight, bias: bias)
     }
 
     /// 2-D transposed convolution ("deconvolution") of `[N, Cin, H, W]` with weight
@@ -138,29 +144,10 @@ extension F {
         padding: any SpatialArgument = 0, outputPadding: any SpatialArgument = 0, groups: Int = 1,
         dilation: any SpatialArgument = 1
     ) -> Tensor {
-        let options = ConvOptions(
-            rank: 2, function: "conv_transpose2d", stride: stride, padding: padding, dilation: dilation, groups: groups,
-            outputPadding: outputPadding)
-        return options.apply(input, weight, bias: bias)
-    }
-
-    private static func convolution(
-        _ input: Tensor, _ weight: Tensor, bias: Tensor?, rank: Int, stride: any SpatialArgument,
-        padding: any SpatialArgument, dilation: any SpatialArgument, groups: Int
-    ) -> Tensor {
-        let options = ConvOptions(
-            rank: rank, function: "conv\(rank)d", stride: stride, padding: padding, dilation: dilation, groups: groups)
-        return options.apply(input, weight, bias: bias)
-    }
-
-    private static func convolution(
-        _ input: Tensor, _ weight: Tensor, bias: Tensor?, rank: Int, stride: any SpatialArgument,
-        padding: ConvPadding, dilation: any SpatialArgument, groups: Int
-    ) -> Tensor {
-        var options = ConvOptions(
-            rank: rank, function: "conv\(rank)d", stride: stride, padding: 0, dilation: dilation, groups: groups)
-        options.padding = padding
-        return options.apply(input, weight, bias: bias)
+        ConvOptions(
+            rank: 2, function: "conv_transpose2d", stride: stride, padding: .explicit(padding.values(count: 2)),
+            dilation: dilation, groups: groups, outputPadding: outputPadding
+        ).apply(input, weight, bias: bias)
     }
 }
 
@@ -172,20 +159,20 @@ struct ConvOptions {
     /// PyTorch's function name for messages (`conv2d`).
     let function: String
     let stride: [Int]
-    var padding: ConvPadding
+    let padding: ConvPadding
     let dilation: [Int]
     let groups: Int
     /// Set for transposed convolutions.
     let outputPadding: [Int]?
 
     init(
-        rank: Int, function: String, stride: any SpatialArgument, padding: any SpatialArgument,
+        rank: Int, function: String, stride: any SpatialArgument, padding: ConvPadding,
         dilation: any SpatialArgument, groups: Int, outputPadding: (any SpatialArgument)? = nil
     ) {
         self.rank = rank
         self.function = function
         self.stride = stride.values(count: rank)
-        self.padding = .explicit(padding.values(count: rank))
+        self.padding = padding
         self.dilation = dilation.values(count: rank)
         self.groups = groups
         self.outputPadding = outputPadding?.values(count: rank)
@@ -347,16 +334,12 @@ extension ConvGeometry {
         batch: Int, inChannels: Int, outChannels: Int, groups: Int, inSize: [Int], kernel: [Int], stride: [Int],
         padding: [Int], dilation: [Int], outSize: [Int]
     ) {
-        // 1-D runs as 2-D with height 1.
-        func hw(_ v: [Int], _ fill: Int) -> (Int64, Int64) {
-            v.count == 2 ? (Int64(v[0]), Int64(v[1])) : (Int64(fill), Int64(v[0]))
-        }
-        let (h, w) = hw(inSize, 1)
-        let (kh, kw) = hw(kernel, 1)
-        let (sh, sw) = hw(stride, 1)
-        let (ph, pw) = hw(padding, 0)
-        let (dh, dw) = hw(dilation, 1)
-        let (oh, ow) = hw(outSize, 1)
+        let (h, w) = heightAndWidth(inSize, fill: 1)
+        let (kh, kw) = heightAndWidth(kernel, fill: 1)
+        let (sh, sw) = heightAndWidth(stride, fill: 1)
+        let (ph, pw) = heightAndWidth(padding, fill: 0)
+        let (dh, dw) = heightAndWidth(dilation, fill: 1)
+        let (oh, ow) = heightAndWidth(outSize, fill: 1)
         self.init(
             batch: batch, outChannels: outChannels, groups: groups, spatialRank: inSize.count,
             image: ember_conv_geometry(
@@ -406,7 +389,7 @@ extension ConvGeometry {
     /// The bias entry of a gradient list: the output gradient summed per channel, when asked for.
     private func biasGradient(_ g: Tensor, _ needs: [Bool]) -> [Tensor?] {
         guard needs.count > 2 else { return [] }
-        return [needs[2] ? g.sum(dim: biasReductionDims) : nil]
+        return [needs[2] ? channelSums(g) : nil]
     }
 }
 

@@ -148,23 +148,54 @@ struct PoolWindow {
         rank: Int, function: String, kernelSize: any SpatialArgument, stride: (any SpatialArgument)?,
         padding: any SpatialArgument, dilation: any SpatialArgument
     ) {
-        let count = rank == 2 ? "a tuple of two ints" : "a tuple of a single int"
-        func expand(_ argument: any SpatialArgument, _ name: String, _ rule: String) -> [Int] {
+        func expand(_ argument: any SpatialArgument, _ name: String) -> [Int] {
             let values = argument.values(count: rank)
-            precondition(values.count == rank || values.count == 1, "\(function): \(name) \(rule)")
+            precondition(values.count == rank || values.count == 1, Self.arityMessage(function, name, values.count))
             return values.count == rank ? values : [Int](repeating: values[0], count: rank)
         }
         self.rank = rank
         self.function = function
-        kernel = expand(kernelSize, "kernel_size", "must either be a single int, or \(count)")
-        self.stride = stride.map { expand($0, "stride", "must either be omitted, a single int, or \(count)") } ?? kernel
-        self.padding = expand(padding, "padding", "must either be a single int, or \(count)")
-        self.dilation = expand(dilation, "dilation", "must be either a single int, or \(count)")
-        // PyTorch reports these checks with height and width values, 1-D ones as height 1.
-        let kh = rank == 2 ? kernel : [1] + kernel
-        precondition(self.stride.allSatisfy { $0 != 0 }, "stride should not be zero")
-        let sh = rank == 2 ? self.stride : [1] + self.stride
-        let dh = rank == 2 ? self.dilation : [1] + self.dilation
+        kernel = expand(kernelSize, "kernel_size")
+        self.stride = stride.map { expand($0, "stride") } ?? kernel
+        self.padding = expand(padding, "padding")
+        self.dilation = expand(dilation, "dilation")
+        if function == "max_pool1d" {
+            checkMaxPool1d()
+        } else {
+            check()
+        }
+    }
+
+    /// PyTorch's message for an argument with the wrong number of values.
+    private static func arityMessage(_ function: String, _ name: String, _ count: Int) -> String {
+        switch function {
+        case "max_pool1d":
+            "max_pool1d() \(name) must be an int, list of ints or tuple of ints of size 1 but got size \(count)"
+        case "avg_pool1d": "avg_pool1d() argument '\(name)' should contain one int (got \(count))"
+        default:
+            name == "stride"
+                ? "\(function): stride must either be omitted, a single int, or a tuple of two ints"
+                : "\(function): \(name) must \(name == "dilation" ? "be either" : "either be") a single int, or a tuple of two ints"
+        }
+    }
+
+    /// The checks of `max_pool1d`, with its own messages.
+    private func checkMaxPool1d() {
+        let (k, s, p, d) = (kernel[0], stride[0], padding[0], dilation[0])
+        precondition(k > 0, "max_pool1d() kernel_size must be greater than zero, but got \(k)")
+        precondition(s > 0, "max_pool1d() stride must be greater than zero, but got \(s)")
+        precondition(p >= 0, "max_pool1d() padding must be non-negative, but got \(p)")
+        precondition(
+            p <= k / 2,
+            "max_pool1d() padding should be at most half of kernel size, but got padding=\(p) and kernel_size=\(k)")
+        precondition(d > 0, "max_pool1d() dilation must be greater than zero, but got \(d)")
+    }
+
+    /// The checks of the 2-D poolings and `avg_pool1d` (PyTorch's `pool2d_shape_check`), which
+    /// report height and width, 1-D arguments as height 1.
+    private func check() {
+        precondition(stride.allSatisfy { $0 != 0 }, "stride should not be zero")
+        let (kh, sh, dh) = rank == 2 ? (kernel, stride, dilation) : ([1] + kernel, [1] + stride, [1] + dilation)
         precondition(
             kh.allSatisfy { $0 > 0 }, "kernel size should be greater than zero, but got kH: \(kh[0]) kW: \(kh[1])")
         precondition(sh.allSatisfy { $0 > 0 }, "stride should be greater than zero, but got dH: \(sh[0]) dW: \(sh[1])")
@@ -172,10 +203,10 @@ struct PoolWindow {
             dh.allSatisfy { $0 > 0 },
             "dilation should be greater than zero, but got dilationH: \(dh[0]) dilationW: \(dh[1])")
         for d in 0..<rank {
-            precondition(self.padding[d] >= 0, "pad must be non-negative, but got pad: \(self.padding[d])")
+            precondition(padding[d] >= 0, "pad must be non-negative, but got pad: \(padding[d])")
             precondition(
-                self.padding[d] <= kernel[d] / 2,
-                "pad should be at most half of effective kernel size, but got pad=\(self.padding[d]), kernel_size=\(kernel[d]) and dilation=\(self.dilation[d])"
+                padding[d] <= kernel[d] / 2,
+                "pad should be at most half of effective kernel size, but got pad=\(padding[d]), kernel_size=\(kernel[d]) and dilation=\(dilation[d])"
             )
         }
     }
@@ -232,13 +263,10 @@ struct PoolGeometry {
             out.allSatisfy { $0 > 0 },
             "Given input size: (\(([channels] + (rank == 1 ? [1] : []) + size).map(String.init).joined(separator: "x"))). Calculated output size: (\(([channels] + (rank == 1 ? [1] : []) + out).map(String.init).joined(separator: "x"))). Output size is too small"
         )
-        func hw(_ v: [Int], _ fill: Int) -> (Int64, Int64) {
-            v.count == 2 ? (Int64(v[0]), Int64(v[1])) : (Int64(fill), Int64(v[0]))
-        }
-        let (kh, kw) = hw(window.kernel, 1)
-        let (sh, sw) = hw(window.stride, 1)
-        let (ph, pw) = hw(window.padding, 0)
-        let (dh, dw) = hw(window.dilation, 1)
+        let (kh, kw) = heightAndWidth(window.kernel, fill: 1)
+        let (sh, sw) = heightAndWidth(window.stride, fill: 1)
+        let (ph, pw) = heightAndWidth(window.padding, fill: 0)
+        let (dh, dw) = heightAndWidth(window.dilation, fill: 1)
         self.init(
             kind: kind, leading: Array(input.shape.dropLast(rank)), spatialRank: rank, size: size, outSize: out,
             window: (kh, kw, sh, sw, ph, pw, dh, dw))
@@ -280,11 +308,11 @@ struct PoolGeometry {
         self.kind = kind
         self.leading = leading
         self.spatialRank = spatialRank
-        let (h, w) = spatialRank == 2 ? (size[0], size[1]) : (1, size[0])
-        let (oh, ow) = spatialRank == 2 ? (outSize[0], outSize[1]) : (1, outSize[0])
+        let (h, w) = heightAndWidth(size, fill: 1)
+        let (oh, ow) = heightAndWidth(outSize, fill: 1)
         plane = ember_pool_geometry(
-            planes: Int64(leading.reduce(1, *)), height: Int64(h), width: Int64(w), out_h: Int64(oh),
-            out_w: Int64(ow), kernel_h: window.0, kernel_w: window.1, stride_h: window.2, stride_w: window.3,
+            planes: Int64(leading.reduce(1, *)), height: h, width: w, out_h: oh, out_w: ow, kernel_h: window.0,
+            kernel_w: window.1, stride_h: window.2, stride_w: window.3,
             pad_h: window.4, pad_w: window.5, dilation_h: window.6, dilation_w: window.7)
     }
 

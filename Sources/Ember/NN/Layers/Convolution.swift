@@ -80,17 +80,14 @@ public class ConvNd: Module {
     /// Runs the layer's convolution, padding first with `paddingMode` when it is not zeros.
     func convolve(_ input: Tensor, outputPadding: [Int]) -> Tensor {
         let rank = kernelSize.count
-        let kind = transposed ? "conv_transpose" : "conv"
-        var options = ConvOptions(
-            rank: rank, function: "\(kind)\(rank)d", stride: stride, padding: 0, dilation: dilation, groups: groups,
+        let zeros = paddingMode == "zeros"
+        let options = ConvOptions(
+            rank: rank, function: "\(transposed ? "conv_transpose" : "conv")\(rank)d", stride: stride,
+            padding: zeros ? padding : .valid, dilation: dilation, groups: groups,
             outputPadding: transposed ? outputPadding : nil)
-        guard paddingMode != "zeros" else {
-            options.padding = padding
-            return options.apply(input, weight, bias: bias)
-        }
+        guard !zeros else { return options.apply(input, weight, bias: bias) }
         let (before, after) = padding.amounts(kernel: kernelSize, dilation: dilation)
-        let padded = spatialPad(input, before: before, after: after, mode: paddingMode)
-        return options.apply(padded, weight, bias: bias)
+        return options.apply(spatialPad(input, before: before, after: after, mode: paddingMode), weight, bias: bias)
     }
 
     /// `in, out, kernel_size=(…), stride=(…)` and the non-default arguments, as PyTorch prints them.
