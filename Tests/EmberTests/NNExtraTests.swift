@@ -114,11 +114,23 @@ func nnExtraFunction(_ c: NNExtraFunctionalCase) -> ([Tensor]) -> Tensor {
         return { F.pad($0[0], pad: p.ints("pad")!, mode: p.string("mode")!, value: p.double("value")!) }
     case "normalize": return { F.normalize($0[0], p: p.double("p")!, dim: p.int("dim")!) }
     case "cosineSimilarity": return { F.cosineSimilarity($0[0], $0[1], dim: p.int("dim")!) }
-    default: fatalError("unknown function \(c.fn) (reduction \(reduction))")
+    case "cosineEmbeddingLoss":
+        return { F.cosineEmbeddingLoss($0[0], $0[1], $0[2], margin: p.double("margin")!, reduction: reduction) }
+    case "marginRankingLoss":
+        return { F.marginRankingLoss($0[0], $0[1], $0[2], margin: p.double("margin")!, reduction: reduction) }
+    case "tripletMarginLoss":
+        return {
+            F.tripletMarginLoss(
+                $0[0], $0[1], $0[2], margin: p.double("margin")!, p: p.double("p")!, eps: p.double("eps")!,
+                swap: p.bool("swap"), reduction: reduction)
+        }
+    default: fatalError("unknown function \(c.fn)")
     }
 }
 
-let nnExtraFunctions: Set = ["pad", "normalize", "cosineSimilarity"]
+let nnExtraFunctions: Set = [
+    "pad", "normalize", "cosineSimilarity", "cosineEmbeddingLoss", "marginRankingLoss", "tripletMarginLoss",
+]
 
 @Suite struct NNExtraTests {
     @Test func fixtureLoads() { #expect(nnExtraFixtures != nil) }
@@ -160,6 +172,22 @@ let nnExtraFunctions: Set = ["pad", "normalize", "cosineSimilarity"]
         let reprs = FixtureParams(values: try #require(nnExtraFixtures).reprs)
         #expect(Hardtanh().description == reprs.string("hardtanh"))
         #expect(Hardtanh(minVal: -2, maxVal: 0.5).description == reprs.string("hardtanh_args"))
+    }
+
+    @Test func lossModulesMatchFunctions() throws {
+        let reprs = FixtureParams(values: try #require(nnExtraFixtures).reprs)
+        #expect(CosineEmbeddingLoss(margin: 0.5).description == reprs.string("cosine_embedding"))
+        #expect(MarginRankingLoss().description == reprs.string("margin_ranking"))
+        #expect(TripletMarginLoss().description == reprs.string("triplet"))
+        let g = Generator(seed: 5)
+        let (a, b, c) = (Tensor.randn([3, 4], generator: g), Tensor.randn([3, 4], generator: g), Tensor.randn([3, 4], generator: g))
+        let y = Tensor([1.0, -1, 1]).to(.float32)
+        #expect(CosineEmbeddingLoss(margin: 0.1, reduction: .sum)(a, b, y).equal(
+            F.cosineEmbeddingLoss(a, b, y, margin: 0.1, reduction: .sum)))
+        let (r1, r2) = (a.select(dim: 1, index: 0), b.select(dim: 1, index: 0))
+        #expect(MarginRankingLoss(margin: 0.2)(r1, r2, y).equal(F.marginRankingLoss(r1, r2, y, margin: 0.2)))
+        #expect(TripletMarginLoss(margin: 2, p: 1, swap: true, reduction: .none)(a, b, c).equal(
+            F.tripletMarginLoss(a, b, c, margin: 2, p: 1, swap: true, reduction: .none)))
     }
 
     @Test func padChecksArguments() {
