@@ -180,14 +180,18 @@ let nnExtraFunctions: Set = [
         #expect(MarginRankingLoss().description == reprs.string("margin_ranking"))
         #expect(TripletMarginLoss().description == reprs.string("triplet"))
         let g = Generator(seed: 5)
-        let (a, b, c) = (Tensor.randn([3, 4], generator: g), Tensor.randn([3, 4], generator: g), Tensor.randn([3, 4], generator: g))
+        let (a, b, c) = (
+            Tensor.randn([3, 4], generator: g), Tensor.randn([3, 4], generator: g), Tensor.randn([3, 4], generator: g)
+        )
         let y = Tensor([1.0, -1, 1]).to(.float32)
-        #expect(CosineEmbeddingLoss(margin: 0.1, reduction: .sum)(a, b, y).equal(
-            F.cosineEmbeddingLoss(a, b, y, margin: 0.1, reduction: .sum)))
+        #expect(
+            CosineEmbeddingLoss(margin: 0.1, reduction: .sum)(a, b, y).equal(
+                F.cosineEmbeddingLoss(a, b, y, margin: 0.1, reduction: .sum)))
         let (r1, r2) = (a.select(dim: 1, index: 0), b.select(dim: 1, index: 0))
         #expect(MarginRankingLoss(margin: 0.2)(r1, r2, y).equal(F.marginRankingLoss(r1, r2, y, margin: 0.2)))
-        #expect(TripletMarginLoss(margin: 2, p: 1, swap: true, reduction: .none)(a, b, c).equal(
-            F.tripletMarginLoss(a, b, c, margin: 2, p: 1, swap: true, reduction: .none)))
+        #expect(
+            TripletMarginLoss(margin: 2, p: 1, swap: true, reduction: .none)(a, b, c).equal(
+                F.tripletMarginLoss(a, b, c, margin: 2, p: 1, swap: true, reduction: .none)))
     }
 
     @Test func padChecksArguments() {

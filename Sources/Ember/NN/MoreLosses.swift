@@ -106,7 +106,8 @@ public final class TripletMarginLoss: TernaryLoss {
     public let swap: Bool
 
     /// A triplet margin loss.
-    public init(margin: Double = 1, p: Double = 2, eps: Double = 1e-6, swap: Bool = false, reduction: Reduction = .mean) {
+    public init(margin: Double = 1, p: Double = 2, eps: Double = 1e-6, swap: Bool = false, reduction: Reduction = .mean)
+    {
         precondition(margin > 0, "TripletMarginLoss: expected margin to be greater than 0, got \(margin) instead")
         self.margin = margin
         self.p = p
