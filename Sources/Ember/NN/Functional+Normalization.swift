@@ -238,7 +238,7 @@ extension F {
             guard let runningVar else { fatalError("running_var must be defined in evaluation mode") }
             let stats = NormStatistics(
                 mean: runningMean.scalars, invstd: runningVar.scalars.map { 1 / ($0 + eps).squareRoot() })
-            return normalize(
+            return Ember.normalize(
                 input, layout: layout, weight: weight, bias: bias, given: stats, eps: eps,
                 name: "NativeBatchNormBackward0", op: "batch_norm"
             ).output
@@ -246,7 +246,7 @@ extension F {
         precondition(
             outer * spatial > 1,
             "Expected more than 1 value per channel when training, got input size torch.Size(\(input.shape))")
-        let (out, mean, variance) = normalize(
+        let (out, mean, variance) = Ember.normalize(
             input, layout: layout, weight: weight, bias: bias, given: nil, eps: eps,
             name: "NativeBatchNormBackward0", op: "batch_norm")
         let n = Double(outer * spatial)
@@ -285,7 +285,7 @@ extension F {
         let inner = normalizedShape.reduce(1, *)
         let rows = input.shape.dropLast(k).reduce(1, *)
         let layout = NormLayout(outer: 1, groups: rows, chunks: inner, chunkLength: 1, affineGroups: 1)
-        return normalize(
+        return Ember.normalize(
             input, layout: layout, weight: weight, bias: bias, given: nil, eps: eps,
             name: "NativeLayerNormBackward0", op: "layer_norm"
         ).output
@@ -312,7 +312,7 @@ extension F {
         let layout = NormLayout(
             outer: 1, groups: input.shape[0] * numGroups, chunks: channels / numGroups, chunkLength: spatial,
             affineGroups: numGroups)
-        return normalize(
+        return Ember.normalize(
             input, layout: layout, weight: weight, bias: bias, given: nil, eps: eps,
             name: "NativeGroupNormBackward0", op: "group_norm"
         ).output

@@ -92,6 +92,39 @@ public enum Init {
         normal(t, std: gain * (2 / Double(fanIn + fanOut)).squareRoot(), generator: generator)
     }
 
+    /// A (semi-)orthogonal matrix scaled by `gain` (`orthogonal_`): the Q factor of the QR
+    /// decomposition of a standard normal `[rows, numel / rows]` matrix (transposed when wider
+    /// than tall), its columns' signs chosen so that R has a positive diagonal, as PyTorch does.
+    public static func orthogonal(_ t: Tensor, gain: Double = 1, generator: Generator = .default) {
+        precondition(t.dim >= 2, "Only tensors with 2 or more dimensions are supported")
+        guard !skipsRandomInit, t.count > 0 else { return }
+        let rows = t.shape[0]
+        let cols = t.count / rows
+        let a = Tensor.randn([rows, cols], dtype: .float64, generator: generator)
+        let tall = rows < cols ? a.t() : a
+        let q = orthonormalColumns(tall.contiguous().toArray(as: Double.self), rows: tall.shape[0], cols: tall.shape[1])
+        let matrix = Tensor(shape: tall.shape, scalars: q)
+        let result = (rows < cols ? matrix.t() : matrix) * gain
+        noGrad { _ = t.detach().copy(from: result.reshape(t.shape)) }
+    }
+
+    /// The Q of a thin QR decomposition of a row-major `rows × cols` matrix (`rows >= cols`) with
+    /// R's diagonal positive, by modified Gram-Schmidt (twice, for orthogonality to rounding).
+    private static func orthonormalColumns(_ a: [Double], rows: Int, cols: Int) -> [Double] {
+        var columns = (0..<cols).map { j in (0..<rows).map { a[$0 * cols + j] } }
+        for j in 0..<cols {
+            for _ in 0..<2 {
+                for k in 0..<j {
+                    let dot = zip(columns[j], columns[k]).reduce(0) { $0 + $1.0 * $1.1 }
+                    for i in 0..<rows { columns[j][i] -= dot * columns[k][i] }
+                }
+            }
+            let norm = columns[j].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            columns[j] = columns[j].map { $0 / norm }
+        }
+        return (0..<rows * cols).map { columns[$0 % cols][$0 / cols] }
+    }
+
     /// PyTorch's default for Linear and Conv layers (`reset_parameters`): weight Kaiming-uniform
     /// with a = √5, i.e. U(-1/√fanIn, 1/√fanIn), and the bias from the same range.
     static func defaultLayerInit(weight: Tensor, bias: Tensor?, fanIn: Int? = nil) {

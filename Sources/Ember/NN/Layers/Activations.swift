@@ -156,3 +156,22 @@ public final class Dropout: Module {
     /// `p=…, inplace=False`.
     override public var extraRepr: String { "p=\(p), inplace=False" }
 }
+
+/// `clamp(x, minVal, maxVal)` (`nn.Hardtanh`).
+public final class Hardtanh: Module {
+    /// Lower bound.
+    public let minVal: Double
+    /// Upper bound.
+    public let maxVal: Double
+    /// A hardtanh layer clamping to `[minVal, maxVal]`.
+    public init(minVal: Double = -1, maxVal: Double = 1) {
+        precondition(maxVal > minVal, "max_val must be greater than min_val")
+        self.minVal = minVal
+        self.maxVal = maxVal
+        super.init()
+    }
+    /// The input clamped.
+    override public func forward(_ input: Tensor) -> Tensor { F.hardtanh(input, minVal: minVal, maxVal: maxVal) }
+    /// `min_val=…, max_val=…`.
+    override public var extraRepr: String { "min_val=\(minVal), max_val=\(maxVal)" }
+}

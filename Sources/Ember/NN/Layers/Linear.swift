@@ -1,6 +1,6 @@
 /// A fully connected layer `y = x Wᵀ + b` with weight `[outFeatures, inFeatures]` (`nn.Linear`),
 /// initialised as PyTorch does: U(-1/√in, 1/√in) for weight and bias.
-public final class Linear: Module {
+public class Linear: Module {
     /// Input size.
     public let inFeatures: Int
     /// Output size.
