@@ -139,10 +139,21 @@ def bench_training_steps(repeats):
                    torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,)), F.cross_entropy)),
         ("lstm_step", "LSTM input 64, hidden 128, sequence 32, batch 64 (batch first), Adam", 5, lstm_step),
     ]
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.randn(60_000, 784), torch.randint(0, 10, (60_000,))),
+        batch_size=64, shuffle=True)
+
+    def epoch():
+        rows = 0
+        for x, _ in loader:
+            rows += x.shape[0]
+
+    steps.append(("dataloader_epoch", "one shuffled epoch, TensorDataset 60000x784 float32, batch 64", 1, epoch))
     out = []
     for name, description, iterations, body in steps:
         median, samples = measure(body, iterations, repeats)
-        out.append(result(name, description, iterations, repeats, median, samples, median * 1e3, "ms/step"))
+        unit = "ms/epoch" if name == "dataloader_epoch" else "ms/step"
+        out.append(result(name, description, iterations, repeats, median, samples, median * 1e3, unit))
     return out
 
 

@@ -65,3 +65,20 @@ func trainingWorkloads() -> [Workload] {
         },
     ]
 }
+
+/// Issue 5's data workload: one shuffled epoch of a 60,000 × 784 `TensorDataset`, batch 64.
+func dataLoaderEpoch() -> Workload {
+    Workload(
+        name: "dataloader_epoch", description: "one shuffled epoch, TensorDataset 60000x784 float32, batch 64",
+        iterations: 1, metric: { $0 * 1e3 }, unit: "ms/epoch",
+        prepare: {
+            let loader = DataLoader(
+                TensorDataset(Tensor.randn([60_000, 784]), Tensor.randint(0, 10, [60_000])), batchSize: 64,
+                shuffle: true)
+            return {
+                var rows = 0
+                for (x, _) in loader { rows += x.shape[0] }
+                blackHole(rows)
+            }
+        })
+}

@@ -198,7 +198,7 @@ let workloads =
         gemm(64, 784, 256, iterations: 50),
         elementwiseAdd(1_000_000, iterations: 100),
         tinyAutogradOp(iterations: 100_000),
-    ] + trainingWorkloads()
+    ] + trainingWorkloads() + [dataLoaderEpoch()]
 
 var results: [Measurement] = []
 for workload in workloads {

@@ -8,6 +8,7 @@ struct EmberCommand: ParsableCommand {
         abstract: "Train, evaluate and use neural networks with Ember (PyTorch for Swift).",
         subcommands: [
             TrainCommand.self, EvalCommand.self, PredictCommand.self, SummaryCommand.self, InspectCommand.self,
+            BenchCommand.self,
         ],
         defaultSubcommand: nil
     )
