@@ -332,7 +332,7 @@ let coreFixtureOps: [String: FixtureOp] = [
     "scatter": { xs, p in xs[0].scatter(dim: p.int("dim")!, index: xs[1], src: xs[2]) },
     "masked_fill": { xs, p in xs[0].maskedFill(xs[1], value: p.double("value")!) },
     "where": { xs, _ in Tensor.where(xs[0], xs[1], xs[2]) },
-    "one_hot": { xs, p in Tensor.oneHot(xs[0], numClasses: p.int("num_classes")!) },
+    "one_hot": { xs, p in F.oneHot(xs[0], numClasses: p.int("num_classes")!) },
 
     // Linear algebra.
     "matmul": { xs, _ in xs[0].matmul(xs[1]) },

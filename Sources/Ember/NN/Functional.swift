@@ -3,6 +3,11 @@
 public enum F {}
 
 extension F {
+    /// One-hot encoding of int64 class indices (`F.one_hot`); see `Tensor.oneHot`.
+    public static func oneHot(_ tensor: Tensor, numClasses: Int = -1) -> Tensor {
+        Tensor.oneHot(tensor, numClasses: numClasses)
+    }
+
     /// `max(x, 0)` (`F.relu`).
     public static func relu(_ x: Tensor) -> Tensor { x.relu() }
 
