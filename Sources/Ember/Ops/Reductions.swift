@@ -20,14 +20,16 @@ struct ReductionLayout {
     /// reduced in place row by row (`data` is the input itself, `[inner, outer]` in memory).
     let reducesLeadingDims: Bool
 
-    init(_ x: Tensor, dims requested: [Int]?, allowLeading: Bool = false) {
+    /// With `geometryOnly`, `data` is left as the input (no transposed copy): for callers that need
+    /// only the shapes and counts, such as the gradients of `mean` and `norm`.
+    init(_ x: Tensor, dims requested: [Int]?, allowLeading: Bool = false, geometryOnly: Bool = false) {
         let all = requested == nil || requested!.isEmpty
         let dims = all ? Array(0..<x.dim) : Array(Set(requested!.map { normalizeDim($0, x.dim) })).sorted()
         let kept = (0..<x.dim).filter { !dims.contains($0) }
         let moved = kept + dims
         reducesLeadingDims =
             allowLeading && !kept.isEmpty && dims == Array(0..<dims.count) && x.isContiguous
-        if reducesLeadingDims {
+        if reducesLeadingDims || geometryOnly {
             data = x
         } else {
             let permuted = moved == Array(0..<x.dim) ? x : x.detach().permute(moved)
@@ -142,7 +144,7 @@ extension Tensor {
             dtype.isFloatingPoint,
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(dtype.pytorchName)"
         )
-        let layout = ReductionLayout(self, dims: dims)
+        let layout = ReductionLayout(self, dims: dims, geometryOnly: true)
         let n = Double(layout.inner)
         let out = noGrad { self.sum(dims: dims, keepdim: keepdim, name: name) / n }
         let inputShape = shape
@@ -204,7 +206,7 @@ extension Tensor {
 
     private func variance(dims: [Int]?, correction: Int, keepdim: Bool) -> Tensor {
         precondition(dtype.isFloatingPoint, "std and var only support floating point and complex dtypes")
-        let layout = ReductionLayout(self, dims: dims)
+        let layout = ReductionLayout(self, dims: dims, geometryOnly: true)
         let denominator = Double(Swift.max(0, layout.inner - correction))
         let centered = self - mean(dims: dims, keepdim: true, name: "MeanBackward1")
         let squares = centered * centered
@@ -241,7 +243,7 @@ extension Tensor {
         let dims = dim ?? Array(0..<self.dim)
         if p == .infinity { return abs().amax(dim: dims, keepdim: keepdim) }
         if p == 1 { return abs().sum(dim: dims, keepdim: keepdim) }
-        let layout = ReductionLayout(self, dims: dims)
+        let layout = ReductionLayout(self, dims: dims, geometryOnly: true)
         let out = noGrad { self.abs().pow(p).sum(dim: dims, keepdim: keepdim).pow(1 / p) }
         let saved = out.detach()
         let inputShape = shape
