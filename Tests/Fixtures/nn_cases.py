@@ -96,6 +96,9 @@ def add_nn_cases(ops, add_case, randn, tensor):
         t = torch.tensor([0, 3, -100, 3, 2])
         add_case(f"ce_weight_ignore_{dn}", "cross_entropy", [randn([5, 4], dt), t, w],
                  {"reduction": "mean", "weight": True, "ignore_index": -100}, grad=[0])
+        for red in ("mean", "sum", "none"):
+            add_case(f"ce_ignore_{red}_{dn}", "cross_entropy", [randn([5, 4], dt), torch.tensor([0, 3, 1, 3, 2])],
+                     {"reduction": red, "ignore_index": 3}, grad=[0])
         add_case(f"ce_smoothing_{dn}", "cross_entropy", [randn([5, 4], dt), torch.tensor([0, 3, 1, 3, 2])],
                  {"reduction": "mean", "label_smoothing": 0.1})
         add_case(f"ce_smoothing_weight_ignore_{dn}", "cross_entropy", [randn([5, 4], dt), t, w],

@@ -149,6 +149,9 @@ extension F {
         precondition(
             labelSmoothing >= 0 && labelSmoothing <= 1,
             "label_smoothing must be between 0.0 and 1.0. Got: \(labelSmoothing)")
+        if canFuseCrossEntropy(input, target, weight: weight, labelSmoothing: labelSmoothing) {
+            return fusedCrossEntropy(input, target, ignoreIndex: ignoreIndex, reduction: reduction)
+        }
         let classDim = input.dim == 1 ? 0 : 1
         let logp = input.logSoftmax(dim: classDim)
         let classes = Double(input.shape[classDim])
