@@ -144,6 +144,26 @@ private final class Derived: Base {
         #expect(layer.bias!.toArray(as: Float.self).allSatisfy { Swift.abs(Double($0)) <= bound })
     }
 
+    @Test func bilinearLayerFollowsPyTorch() {
+        let layer = Bilinear(30, 4, 5)
+        // PyTorch's repr, keys and U(-1/√in1, 1/√in1) for weight and bias.
+        #expect(layer.description == "Bilinear(in1_features=30, in2_features=4, out_features=5, bias=True)")
+        #expect(layer.stateDictKeys() == ["weight", "bias"])
+        #expect(layer.weight.shape == [5, 30, 4])
+        let bound = 1 / 30.0.squareRoot()
+        let w = layer.weight.toArray(as: Double.self)
+        #expect(w.allSatisfy { Swift.abs($0) <= bound } && w.map(Swift.abs).max()! > 0.9 * bound)
+        #expect(layer.bias!.toArray(as: Double.self).allSatisfy { Swift.abs($0) <= bound })
+        let x1 = Tensor.randn([2, 3, 30])
+        let x2 = Tensor.randn([2, 3, 4])
+        let y = layer(x1, x2)
+        let expected = F.bilinear(x1, x2, layer.weight, bias: layer.bias)
+        #expect(y.shape == [2, 3, 5] && (y - expected).abs().max().item() == 0)
+        // One output by the definition: x1ᵀ A₀ x2 + b₀.
+        let direct = (x1[0][1].unsqueeze(0).matmul(layer.weight[0]).matmul(x2[0][1].unsqueeze(1))).item()
+        #expect(Swift.abs(y[0][1][0].item() - direct - layer.bias![0].item()) < 1e-4)
+    }
+
     @Test func dropoutScalesKeptElements() {
         let x = Tensor.ones([10_000])
         let y = F.dropout(x, p: 0.25)

@@ -16,6 +16,7 @@ private func optionalInputs(_ xs: [Tensor], _ p: FixtureParams, _ names: String.
 
 let nnFixtureOps: [String: FixtureOp] = [
     "linear": { xs, _ in F.linear(xs[0], xs[1], bias: xs.count > 2 ? xs[2] : nil) },
+    "bilinear": { xs, _ in F.bilinear(xs[0], xs[1], xs[2], bias: xs.count > 3 ? xs[3] : nil) },
     "relu6": { xs, _ in F.relu6(xs[0]) },
     "hardtanh": { xs, p in F.hardtanh(xs[0], minVal: p.double("min")!, maxVal: p.double("max")!) },
     "leaky_relu": { xs, p in F.leakyRelu(xs[0], negativeSlope: p.double("slope")!) },

@@ -21,6 +21,7 @@ def _optional(xs, p, *names):
 
 NN_OPS = {
     "linear": lambda xs, p: F.linear(xs[0], xs[1], xs[2] if len(xs) > 2 else None),
+    "bilinear": lambda xs, p: F.bilinear(xs[0], xs[1], xs[2], xs[3] if len(xs) > 3 else None),
     "relu6": lambda xs, p: F.relu6(xs[0]),
     "hardtanh": lambda xs, p: F.hardtanh(xs[0], p["min"], p["max"]),
     "leaky_relu": lambda xs, p: F.leaky_relu(xs[0], p["slope"]),
@@ -53,6 +54,9 @@ def add_nn_cases(ops, add_case, randn, tensor):
     for dn, dt in {"f32": F32, "f64": F64}.items():
         add_case(f"linear_bias_{dn}", "linear", [randn([4, 3], dt), randn([2, 3], dt), randn([2], dt)])
         add_case(f"linear_3d_{dn}", "linear", [randn([2, 4, 3], dt), randn([5, 3], dt)])
+        add_case(f"bilinear_bias_{dn}", "bilinear",
+                 [randn([4, 3], dt), randn([4, 2], dt), randn([5, 3, 2], dt), randn([5], dt)])
+        add_case(f"bilinear_3d_{dn}", "bilinear", [randn([2, 3, 3], dt), randn([2, 3, 4], dt), randn([2, 3, 4], dt)])
         x = randn([3, 5], dt, away=0.05)
         add_case(f"relu6_{dn}", "relu6", [randn([3, 5], dt, lo=-2, hi=8)])
         add_case(f"hardtanh_{dn}", "hardtanh", [x], {"min": -0.5, "max": 0.7})

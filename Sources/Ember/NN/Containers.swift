@@ -79,6 +79,25 @@ public final class ModuleList: Module, RandomAccessCollection {
     /// The module at `index`.
     public subscript(_ index: Int) -> Module { items[index] }
 
+    /// PyTorch's repr, which folds runs of equal entries: `(0-2): 3 x Linear(...)`.
+    override public var description: String {
+        var runs: [(first: Int, last: Int, text: String)] = []
+        for (i, (_, child)) in namedChildren().enumerated() {
+            let text = child.description
+            if let last = runs.last, last.text == text {
+                runs[runs.count - 1].last = i
+            } else {
+                runs.append((i, i, text))
+            }
+        }
+        return repr(
+            children: runs.map { run in
+                run.first == run.last
+                    ? (label: "\(run.first)", text: run.text)
+                    : (label: "\(run.first)-\(run.last)", text: "\(run.last - run.first + 1) x \(run.text)")
+            })
+    }
+
     /// A module list has no forward of its own; iterate it inside a parent's forward.
     override public func forward(_ input: Tensor) -> Tensor {
         fatalError("ModuleList is not callable: iterate over it in the parent module's forward")

@@ -77,6 +77,36 @@ extension F {
         return y + bias
     }
 
+    /// `y = x1ᵀ A x2 + b` over the last dimension of inputs `[*, in1]` and `[*, in2]`, weight
+    /// `[out, in1, in2]` (`F.bilinear`); one matrix product for the whole batch.
+    public static func bilinear(_ x1: Tensor, _ x2: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        precondition(
+            x1.dim == x2.dim, "bilinear(): input dimensions do not match: got \(x1.dim) and \(x2.dim)")
+        for i in 0..<(x1.dim - 1) {
+            precondition(
+                x1.shape[i] == x2.shape[i],
+                "bilinear(): input batch dimensions do not match: got \(x1.shape[i]) and \(x2.shape[i])")
+        }
+        let (outFeatures, in1, in2) = (weight.shape[0], weight.shape[1], weight.shape[2])
+        precondition(
+            x1.shape.last == in1,
+            "bilinear(): input1 size does not match weight size: got \(x1.shape.last ?? 0) but expected \(in1)")
+        precondition(
+            x2.shape.last == in2,
+            "bilinear(): input2 size does not match weight size: got \(x2.shape.last ?? 0) but expected \(in2)")
+        if let bias {
+            precondition(
+                bias.shape[0] == outFeatures,
+                "bilinear(): bias size does not match weight size: got \(bias.shape[0]) but expected \(outFeatures)")
+        }
+        // [N, in1] @ [in1, out * in2] -> [N, out, in2], times x2 summed over in2 -> [N, out].
+        let left = x1.reshape([-1, in1]).mm(weight.permute([1, 0, 2]).reshape([in1, outFeatures * in2]))
+        let y = (left.view([-1, outFeatures, in2]) * x2.reshape([-1, 1, in2])).sum(dim: -1)
+        let shaped = y.reshape(Array(x1.shape.dropLast()) + [outFeatures])
+        guard let bias else { return shaped }
+        return shaped + bias
+    }
+
     /// Zeroes elements with probability `p` and scales the rest by `1 / (1 - p)` when `training`
     /// (`F.dropout`).
     public static func dropout(_ x: Tensor, p: Double = 0.5, training: Bool = true, generator: Generator = .current)

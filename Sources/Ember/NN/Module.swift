@@ -235,14 +235,17 @@ open class Module: CustomStringConvertible {
 
     /// PyTorch's repr: the class name, `extraRepr`, and children indented by two spaces.
     public var description: String {
-        let children = namedChildren()
+        repr(children: namedChildren().map { (label: $0.0, text: $0.1.description) })
+    }
+
+    /// The repr around already printed children, each shown as `(label): text`.
+    func repr(children: [(label: String, text: String)]) -> String {
         if children.isEmpty { return "\(typeName)(\(extraRepr))" }
         var lines: [String] = []
         if !extraRepr.isEmpty { lines.append(contentsOf: extraRepr.split(separator: "\n").map(String.init)) }
-        for (name, child) in children {
-            let text = child.description.split(separator: "\n", omittingEmptySubsequences: false)
-                .joined(separator: "\n  ")
-            lines.append("(\(name)): \(text)")
+        for (label, text) in children {
+            let indented = text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ")
+            lines.append("(\(label)): \(indented)")
         }
         return "\(typeName)(\n  " + lines.joined(separator: "\n  ") + "\n)"
     }

@@ -55,14 +55,8 @@ public final class Bilinear: Module {
         if let b = self.bias { Init.uniform(b, low: -bound, high: bound) }
     }
 
-    /// `x₁ᵀ A x₂ + b` for inputs `[N, in1]` and `[N, in2]`.
-    public func callAsFunction(_ x1: Tensor, _ x2: Tensor) -> Tensor {
-        // [N, in1] @ [out, in1, in2] -> [out, N, in2], times x2 summed over in2 -> [N, out].
-        let left = x1.unsqueeze(0).matmul(weight)
-        let y = (left * x2.unsqueeze(0)).sum(dim: -1).t()
-        guard let bias else { return y }
-        return y + bias
-    }
+    /// `x₁ᵀ A x₂ + b` for inputs `[*, in1]` and `[*, in2]`.
+    public func callAsFunction(_ x1: Tensor, _ x2: Tensor) -> Tensor { F.bilinear(x1, x2, weight, bias: bias) }
 
     /// Bilinear needs two inputs; call `layer(x1, x2)`.
     override public func forward(_ input: Tensor) -> Tensor {
