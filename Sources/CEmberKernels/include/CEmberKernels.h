@@ -203,4 +203,14 @@ void ember_radam_f32(ember_radam_args a, int64_t n, float *param, const float *g
 void ember_radam_f64(ember_radam_args a, int64_t n, double *param, const double *grad, double *exp_avg,
                      double *exp_avg_sq);
 
+// MARK: vectorised float32 math (vmath.c)
+
+/// y[i] = exp(x[i]) for contiguous float32 arrays, within 2 ulp (libm's result outside the normal
+/// range); x and y may be the same array.
+void ember_vexp_s(const float *x, float *y, int64_t n);
+/// y[i] = 1 / (1 + exp(-x[i])).
+void ember_vsigmoid_s(const float *x, float *y, int64_t n);
+/// y[i] = tanh(x[i]), within a few ulp.
+void ember_vtanh_s(const float *x, float *y, int64_t n);
+
 #endif

@@ -1,3 +1,5 @@
+import CEmberKernels
+
 #if canImport(Darwin)
     import Darwin
 #elseif canImport(Glibc)
@@ -9,6 +11,9 @@
 /// `Float` and `Double`, with the C math library's functions as static members so kernels can
 /// be written once, generically.
 protocol FloatScalar: NumericScalar, BinaryFloatingPoint {
+    /// `exp`, `sigmoid` or `tanh` of `count` contiguous elements from `x` into `y` (which may be
+    /// `x`): vectorised C kernels for `Float`, the C library element by element for `Double`.
+    static func apply(_ f: ArrayFunction, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int)
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func log1p(_ x: Self) -> Self
@@ -20,7 +25,19 @@ protocol FloatScalar: NumericScalar, BinaryFloatingPoint {
     static func erf(_ x: Self) -> Self
 }
 
+/// The functions `FloatScalar.apply` computes over whole arrays.
+enum ArrayFunction {
+    case exp, sigmoid, tanh
+}
+
 extension Float: FloatScalar {
+    static func apply(_ f: ArrayFunction, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        switch f {
+        case .exp: ember_vexp_s(x, y, Int64(count))
+        case .sigmoid: ember_vsigmoid_s(x, y, Int64(count))
+        case .tanh: ember_vtanh_s(x, y, Int64(count))
+        }
+    }
     static func divide(_ a: Float, _ b: Float) -> Float { a / b }
     static func power(_ a: Float, _ b: Float) -> Float { powf(a, b) }
     static func exp(_ x: Float) -> Float { expf(x) }
@@ -35,6 +52,13 @@ extension Float: FloatScalar {
 }
 
 extension Double: FloatScalar {
+    static func apply(_ f: ArrayFunction, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, count: Int) {
+        switch f {
+        case .exp: for i in 0..<count { y[i] = libmexp(x[i]) }
+        case .sigmoid: for i in 0..<count { y[i] = 1 / (1 + libmexp(-x[i])) }
+        case .tanh: for i in 0..<count { y[i] = libmtanh(x[i]) }
+        }
+    }
     static func divide(_ a: Double, _ b: Double) -> Double { a / b }
     static func power(_ a: Double, _ b: Double) -> Double { libmpow(a, b) }
     static func exp(_ x: Double) -> Double { libmexp(x) }

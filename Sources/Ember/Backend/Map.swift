@@ -1,5 +1,6 @@
 /// Elementwise loops over strided, broadcast operands. Every elementwise op funnels through these
-/// few functions; the contiguous case is a plain unit-stride loop the optimiser vectorises.
+/// few functions; the contiguous case is a plain unit-stride loop the optimiser vectorises, split
+/// across the cores when the tensor is large (`parallelRanges`).
 extension Tensor {
     /// Typed pointer to this view's first element; `T` must match `dtype`.
     @inline(__always)
@@ -22,7 +23,9 @@ func map1<A: TensorScalar, R: TensorScalar>(into out: Tensor, _ a: Tensor, _ f: 
     if out.isContiguous && a.isContiguous && a.shape == out.shape {
         let o = out.base(R.self)
         let x = a.base(A.self)
-        for i in 0..<out.count { o[i] = f(x[i]) }
+        parallelRanges(out.count, work: out.count) { range in
+            for i in range { o[i] = f(x[i]) }
+        }
         return
     }
     let loop = StridedLoop(shape: out.shape, strides: [out.strides, a.broadcastStrides(to: out.shape)])
@@ -54,19 +57,25 @@ func map2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
         if aFull && bFull {
             let x = a.base(A.self)
             let y = b.base(B.self)
-            for i in 0..<n { o[i] = f(x[i], y[i]) }
+            parallelRanges(n, work: n) { range in
+                for i in range { o[i] = f(x[i], y[i]) }
+            }
             return
         }
         if aFull && b.count == 1 {
             let x = a.base(A.self)
             let y = b.base(B.self)[0]
-            for i in 0..<n { o[i] = f(x[i], y) }
+            parallelRanges(n, work: n) { range in
+                for i in range { o[i] = f(x[i], y) }
+            }
             return
         }
         if bFull && a.count == 1 {
             let x = a.base(A.self)[0]
             let y = b.base(B.self)
-            for i in 0..<n { o[i] = f(x, y[i]) }
+            parallelRanges(n, work: n) { range in
+                for i in range { o[i] = f(x, y[i]) }
+            }
             return
         }
     }

@@ -20,15 +20,11 @@ private func crossEntropyRows<T: FloatScalar>(
         precondition(target >= 0 && target < classes, "Target \(target) is out of bounds.")
         let row = x + r * classes
         let prob = p + r * classes
-        var m = -T.infinity
-        for c in 0..<classes where row[c] > m || row[c].isNaN { m = row[c] }
-        if m == -T.infinity { m = 0 }
+        let m = rowMaximum(row, classes)
+        for c in 0..<classes { prob[c] = row[c] - m }
+        T.apply(.exp, prob, prob, count: classes)
         var total: T = 0
-        for c in 0..<classes {
-            let e = T.exp(row[c] - m)
-            prob[c] = e
-            total += e
-        }
+        for c in 0..<classes { total += prob[c] }
         let inverse = 1 / total
         for c in 0..<classes { prob[c] *= inverse }
         loss[r] = m + T.log(total) - row[Int(target)]

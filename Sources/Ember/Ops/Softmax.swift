@@ -1,29 +1,36 @@
 /// Numerically stable `softmax` and `logSoftmax` along a dimension, with their gradients.
 
+/// The largest of `n` elements (NaN if any is NaN), or 0 when all are -inf, so that
+/// `exp(x - max)` stays finite: the shift of a stable softmax.
+@inline(__always)
+func rowMaximum<T: FloatScalar>(_ s: UnsafePointer<T>, _ n: Int) -> T {
+    var m = -T.infinity
+    for i in 0..<n where s[i] > m || s[i].isNaN { m = s[i] }
+    return m == -T.infinity ? 0 : m
+}
+
 private func softmaxKernel<T: FloatScalar>(_ x: Tensor, dim: Int, log: Bool, _: T.Type) -> Tensor {
     let layout = ReductionLayout(x, dims: [dim])
     let out = Tensor(empty: layout.data.shape, dtype: x.dtype, zeroed: false)
     let src = layout.data.base(T.self)
     let dst = out.base(T.self)
     let n = layout.inner
-    for o in 0..<layout.outer {
-        let s = src + o * n
-        let d = dst + o * n
-        var m = -T.infinity
-        for i in 0..<n where s[i] > m || s[i].isNaN { m = s[i] }
-        if m == -T.infinity { m = 0 }
-        var total: T = 0
-        for i in 0..<n {
-            let e = T.exp(s[i] - m)
-            d[i] = e
-            total += e
-        }
-        if log {
-            let lse = T.log(total)
-            for i in 0..<n { d[i] = s[i] - m - lse }
-        } else {
-            let inv = 1 / total
-            for i in 0..<n { d[i] *= inv }
+    parallelRanges(layout.outer, work: 10 * layout.outer * n) { rows in
+        for o in rows {
+            let s = src + o * n
+            let d = dst + o * n
+            let m = rowMaximum(s, n)
+            for i in 0..<n { d[i] = s[i] - m }
+            T.apply(.exp, d, d, count: n)
+            var total: T = 0
+            for i in 0..<n { total += d[i] }
+            if log {
+                let lse = T.log(total)
+                for i in 0..<n { d[i] = s[i] - m - lse }
+            } else {
+                let inv = 1 / total
+                for i in 0..<n { d[i] *= inv }
+            }
         }
     }
     // The layout moved `dim` last; move it back.

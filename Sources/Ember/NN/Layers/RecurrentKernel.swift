@@ -112,28 +112,6 @@ private struct RecurrentTape {
     }
 }
 
-@inline(__always)
-private func sigmoid<T: FloatScalar>(_ v: T) -> T { 1 / (1 + T.exp(-v)) }
-
-/// `tanh` through `exp` (glibc's `tanhf` goes through `expm1f`, several times slower): a Taylor
-/// polynomial near zero, `1 - 2 / (e^{2|x|} + 1)` elsewhere; within a few ulps of 1 absolutely.
-@inline(__always)
-private func fastTanh<T: FloatScalar>(_ x: T) -> T {
-    let a = Swift.abs(x)
-    let r: T
-    if a < 0.0625 {
-        let a2: T = a * a
-        let c3: T = 1 / 3
-        let c5: T = 2 / 15
-        let c7: T = 17 / 315
-        let series: T = c3 - a2 * (c5 - a2 * c7)
-        r = a - a * a2 * series
-    } else {
-        r = 1 - 2 / (T.exp(2 * a) + 1)
-    }
-    return x < 0 ? -r : r
-}
-
 /// The forward and backward kernels for one floating-point type.
 private enum RecurrentKernel<T: FloatScalar> {
     static func forward(_ tape: RecurrentTape) {
@@ -161,39 +139,40 @@ private enum RecurrentKernel<T: FloatScalar> {
             let step = t * tape.stepSize
             switch tape.mode {
             case .rnnTanh:
-                for j in 0..<tape.stepSize { h[j] = fastTanh(xw[j] + hw[j]) }
+                for j in 0..<tape.stepSize { h[j] = xw[j] + hw[j] }
+                T.apply(.tanh, h, h, count: tape.stepSize)
             case .rnnRelu:
                 for j in 0..<tape.stepSize { h[j] = Swift.max(xw[j] + hw[j], 0) }
             case .lstm:
                 let cPrev = tape.cellBefore(s, T.self)
+                let (c, tc) = (states! + step, tanhC! + step)
                 for b in 0..<batch {
                     let (x, r, a) = (xw + b * width, hw + b * width, acts! + t * batch * width + b * width)
-                    for k in 0..<hidden {
-                        let i = sigmoid(x[k] + r[k])
-                        let f = sigmoid(x[k + hidden] + r[k + hidden])
-                        let g = fastTanh(x[k + 2 * hidden] + r[k + 2 * hidden])
-                        let o = sigmoid(x[k + 3 * hidden] + r[k + 3 * hidden])
-                        (a[k], a[k + hidden], a[k + 2 * hidden], a[k + 3 * hidden]) = (i, f, g, o)
-                        let j = b * hidden + k
-                        let c = f * cPrev[j] + i * g
-                        let tc = fastTanh(c)
-                        states![step + j] = c
-                        tanhC![step + j] = tc
-                        h[j] = o * tc
-                    }
+                    // Gates i, f, g, o: sigmoid, sigmoid, tanh, sigmoid of x W_ihᵀ + h W_hhᵀ.
+                    for k in 0..<width { a[k] = x[k] + r[k] }
+                    T.apply(.sigmoid, a, a, count: 2 * hidden)
+                    T.apply(.tanh, a + 2 * hidden, a + 2 * hidden, count: hidden)
+                    T.apply(.sigmoid, a + 3 * hidden, a + 3 * hidden, count: hidden)
+                    let j = b * hidden
+                    for k in 0..<hidden { c[j + k] = a[k + hidden] * cPrev[j + k] + a[k] * a[k + 2 * hidden] }
+                }
+                T.apply(.tanh, c, tc, count: tape.stepSize)
+                for b in 0..<batch {
+                    let o = acts! + t * batch * width + b * width + 3 * hidden
+                    for k in 0..<hidden { h[b * hidden + k] = o[k] * tc[b * hidden + k] }
                 }
             case .gru:
                 let hPrev = before.base(T.self)
                 for b in 0..<batch {
                     let (x, rw, a) = (xw + b * width, hw + b * width, acts! + t * batch * width + b * width)
+                    // Gates r, z: sigmoid of the sums; n = tanh(x_n + r · (W_hn h + b_hn)).
+                    for k in 0..<(2 * hidden) { a[k] = x[k] + rw[k] }
+                    T.apply(.sigmoid, a, a, count: 2 * hidden)
+                    for k in 0..<hidden { a[k + 2 * hidden] = x[k + 2 * hidden] + a[k] * rw[k + 2 * hidden] }
+                    T.apply(.tanh, a + 2 * hidden, a + 2 * hidden, count: hidden)
                     for k in 0..<hidden {
-                        let r = sigmoid(x[k] + rw[k])
-                        let z = sigmoid(x[k + hidden] + rw[k + hidden])
-                        let hn = rw[k + 2 * hidden]
-                        let n = fastTanh(x[k + 2 * hidden] + r * hn)
-                        (a[k], a[k + hidden], a[k + 2 * hidden]) = (r, z, n)
-                        let j = b * hidden + k
-                        states![step + j] = hn
+                        let (z, n, j) = (a[k + hidden], a[k + 2 * hidden], b * hidden + k)
+                        states![step + j] = rw[k + 2 * hidden]
                         h[j] = (1 - z) * n + z * hPrev[j]
                     }
                 }
