@@ -18,10 +18,11 @@ struct ONNXTensor: ProtobufMessage, Equatable {
         self.name = name
         self.dims = dims
         dataType = .float
-        rawData = floats.flatMap { value in
-            let bits = value.bitPattern.littleEndian
-            return (0..<4).map { UInt8(truncatingIfNeeded: bits >> ($0 * 8)) }
-        }
+        #if _endian(little)
+            rawData = floats.withUnsafeBytes { Array($0) }
+        #else
+            rawData = floats.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Array($0) }
+        #endif
     }
 
     /// A one-dimensional int64 tensor (shapes, axes).
@@ -29,10 +30,7 @@ struct ONNXTensor: ProtobufMessage, Equatable {
         self.name = name
         dims = [int64s.count]
         dataType = .int64
-        rawData = int64s.flatMap { value in
-            let bits = UInt64(bitPattern: Int64(value)).littleEndian
-            return (0..<8).map { UInt8(truncatingIfNeeded: bits >> ($0 * 8)) }
-        }
+        rawData = int64s.map { Int64($0).littleEndian }.withUnsafeBytes { Array($0) }
     }
 
     func encode(to writer: inout ProtobufWriter) {
