@@ -48,8 +48,11 @@ public final class InvertedResidual: Module {
         precondition(stride == 1 || stride == 2, "stride should be 1 or 2 instead of \(stride)")
         let hidden = inp * expandRatio
         var layers: [Module] = []
-        if expandRatio != 1 { layers.append(Conv2dNormActivation(inp, hidden, kernelSize: 1, activation: ReLU6(inplace: true))) }
-        layers.append(Conv2dNormActivation(hidden, hidden, stride: stride, groups: hidden, activation: ReLU6(inplace: true)))
+        if expandRatio != 1 {
+            layers.append(Conv2dNormActivation(inp, hidden, kernelSize: 1, activation: ReLU6(inplace: true)))
+        }
+        layers.append(
+            Conv2dNormActivation(hidden, hidden, stride: stride, groups: hidden, activation: ReLU6(inplace: true)))
         layers.append(Conv2d(hidden, oup, kernelSize: 1, stride: 1, padding: 0, bias: false))
         layers.append(BatchNorm2d(oup))
         conv = Sequential(layers)

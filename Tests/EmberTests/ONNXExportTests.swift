@@ -139,7 +139,10 @@ private func conv1d() -> Sequential {
         // ReLU reads the sum (the in-place update rebinds `out`).
         #expect(add.inputs == [onnx.nodes[4].outputs[0], "input"] && add.name == "Add")
         #expect(onnx.nodes[6].inputs == add.outputs && onnx.nodes[6].outputs == ["output"])
-        #expect(onnx.nodes[1].inputs == [onnx.nodes[0].outputs[0], "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var"])
+        #expect(
+            onnx.nodes[1].inputs == [
+                onnx.nodes[0].outputs[0], "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+            ])
         #expect(onnx.nodes[1].float("epsilon") == Float(1e-5))
         #expect(onnx.nodes[2].name == "relu/Relu" && onnx.nodes[6].name == "relu/Relu_1")
         let mean = try #require(onnx.initializers.first { $0.name == "bn2.running_mean" })
@@ -160,26 +163,30 @@ private func conv1d() -> Sequential {
 
     @Test func activationsAndPoolingGraphs() throws {
         let acts = try activations().decodedONNX(Tensor.randn([2, 8]))
-        #expect(acts.opTypes.filter { $0 != "Gemm" } == [
-            "LeakyRelu", "Elu", "Div", "Erf", "Add", "Mul", "Mul", "Mul", "Mul", "Mul", "Add", "Mul", "Tanh", "Add",
-            "Mul", "Mul", "Sigmoid", "Mul", "Softplus", "Tanh", "Mul", "Mul", "Softplus", "Div", "Sigmoid", "Clip",
-            "Clip", "Softmax", "LogSoftmax",
-        ])
+        #expect(
+            acts.opTypes.filter { $0 != "Gemm" } == [
+                "LeakyRelu", "Elu", "Div", "Erf", "Add", "Mul", "Mul", "Mul", "Mul", "Mul", "Add", "Mul", "Tanh", "Add",
+                "Mul", "Mul", "Sigmoid", "Mul", "Softplus", "Tanh", "Mul", "Mul", "Softplus", "Div", "Sigmoid", "Clip",
+                "Clip", "Softmax", "LogSoftmax",
+            ])
         #expect(acts.nodes[1].float("alpha") == 0.2)
         #expect(try acts.nodes.last?.int("axis") == -1)
         let pools = try pooling().decodedONNX(Tensor.randn([2, 3, 16, 16]))
-        #expect(pools.opTypes == [
-            "Conv", "BatchNormalization", "Relu", "AveragePool", "MaxPool", "Conv", "AveragePool", "Flatten", "Gemm",
-            "BatchNormalization",
-        ])
+        #expect(
+            pools.opTypes == [
+                "Conv", "BatchNormalization", "Relu", "AveragePool", "MaxPool", "Conv", "AveragePool", "Flatten",
+                "Gemm",
+                "BatchNormalization",
+            ])
         // padding "same" with dilation 2: two on each side; adaptive 4×4 → 2×2 is a 2×2 average pool.
         #expect(try pools.nodes[5].ints("pads") == [2, 2, 2, 2] && pools.nodes[5].ints("dilations") == [2, 2])
         #expect(try pools.nodes[6].ints("kernel_shape") == [2, 2] && pools.nodes[6].ints("strides") == [2, 2])
         #expect(try pools.nodes[3].int("count_include_pad") == 1 && pools.nodes[4].ints("pads") == [1, 1, 1, 1])
         let oneD = try conv1d().decodedONNX(Tensor.randn([2, 2, 12]))
-        #expect(oneD.opTypes == [
-            "Conv", "BatchNormalization", "Relu", "MaxPool", "Conv", "GlobalAveragePool", "Flatten", "Gemm",
-        ])
+        #expect(
+            oneD.opTypes == [
+                "Conv", "BatchNormalization", "Relu", "MaxPool", "Conv", "GlobalAveragePool", "Flatten", "Gemm",
+            ])
         #expect(try oneD.nodes[4].int("group") == 2 && oneD.nodes[0].ints("pads") == [1, 1])
     }
 
@@ -196,7 +203,10 @@ private func conv1d() -> Sequential {
         #expect(throws: ONNXExportError.self) {
             try AdaptiveAvgPool2d(outputSize: 3).onnxModel(exampleInput: Tensor.randn([1, 2, 7, 7]))
         }
-        #expect(throws: ONNXExportError.unsupportedArgument("BatchNorm1d without running statistics (track_running_stats=False)")) {
+        #expect(
+            throws: ONNXExportError.unsupportedArgument(
+                "BatchNorm1d without running statistics (track_running_stats=False)")
+        ) {
             try BatchNorm1d(3, trackRunningStats: false).onnxModel(exampleInput: Tensor.randn([2, 3]))
         }
         #expect(throws: ONNXExportError.self) {
@@ -243,10 +253,12 @@ private func conv1d() -> Sequential {
         writer.float(3, 1.5)
         writer.string(4, "é")
         writer.ints(5, [1, 2])
-        #expect(writer.bytes == [
-            0x08, 0xac, 0x02, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x1d, 0, 0, 0xc0, 0x3f,
-            0x22, 0x02, 0xc3, 0xa9, 0x28, 0x01, 0x28, 0x02,
-        ])
+        #expect(
+            writer.bytes == [
+                0x08, 0xac, 0x02, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x1d, 0, 0, 0xc0,
+                0x3f,
+                0x22, 0x02, 0xc3, 0xa9, 0x28, 0x01, 0x28, 0x02,
+            ])
     }
 
     /// Writes the ONNX Runtime comparison cases when EMBER_ONNX_DIR is set (see the file header).
@@ -275,5 +287,6 @@ func writeRuntimeCase(_ name: String, _ model: Module, _ input: Tensor, to direc
     try model.exportONNX(to: directory.appendingPathComponent("\(name).onnx"), exampleInput: input)
     model.eval()
     let output = noGrad { model(input) }
-    try saveSafetensors(["input": input, "output": output], to: directory.appendingPathComponent("\(name).safetensors"))
+    try saveSafetensors(
+        ["input": input, "output": output], to: directory.appendingPathComponent("\(name).safetensors"))
 }

@@ -144,7 +144,8 @@ struct DecodedONNX {
                 outputs: node.strings(2), attributes: attributes)
         }
         initializers = try graph.messages(5).map { t in
-            Initializer(name: t.string(8) ?? "", dims: try t.ints(1), dataType: try t.int(2) ?? 0, raw: t.data(9).last ?? [])
+            Initializer(
+                name: t.string(8) ?? "", dims: try t.ints(1), dataType: try t.int(2) ?? 0, raw: t.data(9).last ?? [])
         }
         func value(_ info: DecodedMessage) throws -> Value {
             let tensorType = try info.message(2)?.message(1)

@@ -15,15 +15,23 @@ import Testing
         let graph = try net.onnxModel(exampleInput: Tensor.randn([1, 3, 32, 32])).graph
         let ops = graph.nodes.map(\.opType)
         let counts = Dictionary(ops.map { ($0, 1) }, uniquingKeysWith: +)
-        #expect(counts == [
-            "Conv": 20, "BatchNormalization": 20, "Relu": 17, "MaxPool": 1, "Add": 8, "GlobalAveragePool": 1,
-            "Reshape": 1, "Gemm": 1,
-        ])
-        #expect(Array(ops.prefix(9)) == ["Conv", "BatchNormalization", "Relu", "MaxPool", "Conv", "BatchNormalization", "Relu", "Conv", "BatchNormalization"])
+        #expect(
+            counts == [
+                "Conv": 20, "BatchNormalization": 20, "Relu": 17, "MaxPool": 1, "Add": 8, "GlobalAveragePool": 1,
+                "Reshape": 1, "Gemm": 1,
+            ])
+        #expect(
+            Array(ops.prefix(9)) == [
+                "Conv", "BatchNormalization", "Relu", "MaxPool", "Conv", "BatchNormalization", "Relu", "Conv",
+                "BatchNormalization",
+            ])
         #expect(Array(ops.suffix(4)) == ["Relu", "GlobalAveragePool", "Reshape", "Gemm"])
         // The first downsampling block: its sum reads the second BatchNorm and the downsample branch.
         let add = try #require(graph.nodes.first { $0.name == "layer2.0/Add" })
-        #expect(add.inputs == ["layer2.0.bn2/BatchNormalization_output_0", "layer2.0.downsample.1/BatchNormalization_output_0"])
+        #expect(
+            add.inputs == [
+                "layer2.0.bn2/BatchNormalization_output_0", "layer2.0.downsample.1/BatchNormalization_output_0",
+            ])
         // Every parameter and running statistic is an initializer under its state-dict key.
         let expected = net.stateDictKeys().filter { !$0.hasSuffix("num_batches_tracked") }
         let weights = graph.initializers.filter { $0.dataType == .float }
@@ -49,6 +57,7 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try net.exportONNX(to: folder.appendingPathComponent("resnet18.onnx"), exampleInput: input)
         let output = noGrad { net.eval()(input) }
-        try saveSafetensors(["input": input, "output": output], to: folder.appendingPathComponent("resnet18.safetensors"))
+        try saveSafetensors(
+            ["input": input, "output": output], to: folder.appendingPathComponent("resnet18.safetensors"))
     }
 }

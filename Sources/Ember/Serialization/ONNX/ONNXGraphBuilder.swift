@@ -82,8 +82,10 @@ final class ONNXGraphBuilder {
     /// node produces it (the input itself, or an initializer).
     func rename(_ name: String, to newName: String) {
         guard nodes.contains(where: { $0.outputs.contains(name) }) else {
-            nodes.append(ONNXNode(inputs: [name], outputs: [newName], name: unique("Identity"), opType: "Identity",
-                attributes: []))
+            nodes.append(
+                ONNXNode(
+                    inputs: [name], outputs: [newName], name: unique("Identity"), opType: "Identity",
+                    attributes: []))
             return
         }
         for i in nodes.indices {

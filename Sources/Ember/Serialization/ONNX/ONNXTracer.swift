@@ -110,7 +110,8 @@ final class ONNXTracer: @unchecked Sendable {
         graph.scopes.append(path)
         defer { graph.scopes.removeLast() }
         do {
-            bind(output, try layer.emitONNX(graph, input: inputName, inputShape: input.shape, outputShape: output.shape))
+            bind(
+                output, try layer.emitONNX(graph, input: inputName, inputShape: input.shape, outputShape: output.shape))
         } catch {
             fail(error)
         }
