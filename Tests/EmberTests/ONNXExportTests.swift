@@ -97,6 +97,11 @@ private func conv1d() -> Sequential {
         Conv1d(4, 4, kernelSize: 3, groups: 2), AdaptiveAvgPool1d(outputSize: 1), Flatten(), Linear(4, 3))
 }
 
+/// Linear layers on a three-dimensional input (MatMul, with and without the bias).
+private func linear3d() -> Sequential {
+    Sequential(Linear(4, 6), GELU(), Linear(6, 2, bias: false))
+}
+
 @Suite struct ONNXExportTests {
     @Test func mlpGraph() throws {
         let model = mlp()
@@ -115,6 +120,15 @@ private func conv1d() -> Sequential {
         #expect(onnx.nodes.last?.outputs == ["output"])
         #expect(onnx.inputs == [.init(name: "input", elementType: 1, dims: ["batch", "16"])])
         #expect(onnx.outputs == [.init(name: "output", elementType: 1, dims: ["batch", "10"])])
+    }
+
+    @Test func linearOnThreeDimensionalInputs() throws {
+        let onnx = try linear3d().decodedONNX(Tensor.randn([2, 3, 4]))
+        #expect(
+            onnx.opTypes == ["Transpose", "MatMul", "Add", "Div", "Erf", "Add", "Mul", "Mul", "Transpose", "MatMul"])
+        #expect(try onnx.nodes[0].inputs == ["0.weight"] && onnx.nodes[0].ints("perm") == [1, 0])
+        #expect(onnx.nodes[1].inputs == ["input", onnx.nodes[0].outputs[0]] && onnx.nodes[2].inputs[1] == "0.bias")
+        #expect(onnx.outputs[0].dims == ["batch", "3", "2"])
     }
 
     @Test func seedCNNGraph() throws {
@@ -193,6 +207,9 @@ private func conv1d() -> Sequential {
     @Test func unsupportedLayersAndOperationsThrowNamingThem() {
         #expect(throws: ONNXExportError.unsupported("LayerNorm")) {
             try Sequential(Linear(4, 4), LayerNorm([4])).onnxModel(exampleInput: Tensor.randn([2, 4]))
+        }
+        #expect(throws: ONNXExportError.unsupported("LSTM")) {
+            try Sequential(Linear(4, 4), LSTM(4, 3)).onnxModel(exampleInput: Tensor.randn([5, 2, 4]))
         }
         #expect(throws: ONNXExportError.unsupported("Abs")) {
             try UsesAbs().onnxModel(exampleInput: Tensor.randn([2, 4]))
@@ -273,6 +290,7 @@ private func conv1d() -> Sequential {
             ("pooling", pooling(), Tensor.randn([2, 3, 16, 16])),
             ("conv1d", conv1d(), Tensor.randn([2, 2, 12])),
             ("custom_forward", CustomForward(), Tensor.randn([2, 2, 4, 4])),
+            ("linear_3d", linear3d(), Tensor.randn([2, 3, 4])),
         ]
         for (name, model, input) in cases {
             try writeRuntimeCase(name, model, input, to: URL(fileURLWithPath: directory))
