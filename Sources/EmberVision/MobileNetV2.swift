@@ -13,7 +13,7 @@ public final class Conv2dNormActivation: Module {
     /// The block from `inChannels` to `outChannels`; `activation` nil leaves it out.
     public init(
         _ inChannels: Int, _ outChannels: Int, kernelSize: Int = 3, stride: Int = 1, groups: Int = 1,
-        activation: Module? = ReLU()
+        activation: Module? = ReLU(inplace: true)
     ) {
         let conv = Conv2d(
             inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: (kernelSize - 1) / 2,
@@ -48,8 +48,11 @@ public final class InvertedResidual: Module {
         precondition(stride == 1 || stride == 2, "stride should be 1 or 2 instead of \(stride)")
         let hidden = inp * expandRatio
         var layers: [Module] = []
-        if expandRatio != 1 { layers.append(Conv2dNormActivation(inp, hidden, kernelSize: 1, activation: ReLU6())) }
-        layers.append(Conv2dNormActivation(hidden, hidden, stride: stride, groups: hidden, activation: ReLU6()))
+        if expandRatio != 1 {
+            layers.append(Conv2dNormActivation(inp, hidden, kernelSize: 1, activation: ReLU6(inplace: true)))
+        }
+        layers.append(
+            Conv2dNormActivation(hidden, hidden, stride: stride, groups: hidden, activation: ReLU6(inplace: true)))
         layers.append(Conv2d(hidden, oup, kernelSize: 1, stride: 1, padding: 0, bias: false))
         layers.append(BatchNorm2d(oup))
         conv = Sequential(layers)
@@ -94,7 +97,7 @@ public final class MobileNetV2: Module {
         ]
         var inputChannel = makeDivisible(32 * widthMult, roundNearest)
         lastChannel = makeDivisible(1280 * max(1, widthMult), roundNearest)
-        var layers: [Module] = [Conv2dNormActivation(3, inputChannel, stride: 2, activation: ReLU6())]
+        var layers: [Module] = [Conv2dNormActivation(3, inputChannel, stride: 2, activation: ReLU6(inplace: true))]
         for (t, c, n, s) in settings {
             let outputChannel = makeDivisible(Double(c) * widthMult, roundNearest)
             for i in 0..<n {
@@ -102,7 +105,7 @@ public final class MobileNetV2: Module {
                 inputChannel = outputChannel
             }
         }
-        layers.append(Conv2dNormActivation(inputChannel, lastChannel, kernelSize: 1, activation: ReLU6()))
+        layers.append(Conv2dNormActivation(inputChannel, lastChannel, kernelSize: 1, activation: ReLU6(inplace: true)))
         features = Sequential(layers)
         classifier = Sequential(Dropout(p: dropout), Linear(lastChannel, numClasses))
         super.init()

@@ -1,7 +1,8 @@
 // torchvision's ResNet (torchvision/models/resnet.py): BasicBlock, Bottleneck, ResNet and the
 // resnet18/34/50 builders. Properties are declared in torchvision's registration order, so the
 // state-dict keys ("layer1.0.downsample.1.running_mean", ...) and the repr's children match.
-// torchvision's `ReLU(inplace=True)` is an out-of-place `ReLU()` here (same values and gradients).
+// torchvision's `ReLU(inplace=True)` is `ReLU(inplace: true)`: it prints the same and computes out of place
+// (same values and gradients).
 
 /// A 3×3 convolution with padding 1 and no bias (torchvision's `conv3x3`).
 public func conv3x3(_ inPlanes: Int, _ outPlanes: Int, stride: Int = 1) -> Conv2d {
@@ -47,7 +48,7 @@ public final class BasicBlock: Module, ResNetBlock {
     /// BatchNorm after `conv1`.
     public let bn1: BatchNorm2d
     /// The activation, used after `bn1` and after the residual sum.
-    public let relu = ReLU()
+    public let relu = ReLU(inplace: true)
     /// Second 3×3 convolution.
     public let conv2: Conv2d
     /// BatchNorm after `conv2`.
@@ -101,7 +102,7 @@ public final class Bottleneck: Module, ResNetBlock {
     /// BatchNorm after `conv3`.
     public let bn3: BatchNorm2d
     /// The activation, used after `bn1`, `bn2` and the residual sum.
-    public let relu = ReLU()
+    public let relu = ReLU(inplace: true)
     /// Maps the input to the output's shape (1×1 strided convolution and BatchNorm), if needed.
     public let downsample: Sequential?
     /// The stride of `conv2`.
@@ -144,7 +145,7 @@ public final class ResNet: Module {
     /// BatchNorm after the stem.
     public let bn1: BatchNorm2d
     /// The stem's activation.
-    public let relu = ReLU()
+    public let relu = ReLU(inplace: true)
     /// 3×3, stride-2 max pooling after the stem.
     public let maxpool = MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
     /// Stage 1: blocks at 64 planes, children "0", "1", ….

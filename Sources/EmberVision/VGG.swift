@@ -18,8 +18,8 @@ public final class VGG: Module {
     public init(features: Sequential, numClasses: Int = 1000, initWeights: Bool = true, dropout: Double = 0.5) {
         self.features = features
         classifier = Sequential(
-            Linear(512 * 7 * 7, 4096), ReLU(), Dropout(p: dropout),
-            Linear(4096, 4096), ReLU(), Dropout(p: dropout),
+            Linear(512 * 7 * 7, 4096), ReLU(inplace: true), Dropout(p: dropout),
+            Linear(4096, 4096), ReLU(inplace: true), Dropout(p: dropout),
             Linear(4096, numClasses))
         super.init()
         if initWeights {
@@ -48,7 +48,7 @@ private func makeVGGLayers(_ configuration: [Int?], batchNorm: Bool) -> Sequenti
         }
         layers.append(Conv2d(inChannels, channels, kernelSize: 3, padding: 1))
         if batchNorm { layers.append(BatchNorm2d(channels)) }
-        layers.append(ReLU())
+        layers.append(ReLU(inplace: true))
         inChannels = channels
     }
     return Sequential(layers)

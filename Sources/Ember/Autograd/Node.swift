@@ -71,6 +71,7 @@ extension Tensor {
         _ name: String, output: Tensor, inputs: [Tensor], saving saved: [Tensor] = [],
         backward: @escaping (_ grad: Tensor, _ needs: [Bool]) -> [Tensor?]
     ) -> Tensor {
+        if ONNXTracer.isActive { ONNXTracer.current?.operation(name, output: output, inputs: inputs) }
         guard inputs.contains(where: \.requiresGrad), GradMode.isEnabled else { return output }
         let info = inputs.map { input -> Node.Input in
             let edge: Edge? = input.gradFn.map { .node($0) } ?? (input.leafRequiresGrad ? .leaf(input) : nil)

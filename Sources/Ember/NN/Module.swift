@@ -20,8 +20,11 @@ open class Module: CustomStringConvertible {
         fatalError("Module [\(typeName)] is missing the required \"forward\" function")
     }
 
-    /// Runs `forward` (`model(x)`).
-    public func callAsFunction(_ input: Tensor) -> Tensor { forward(input) }
+    /// Runs `forward` (`model(x)`); during an ONNX export the call is recorded.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        if ONNXTracer.isActive, let tracer = ONNXTracer.current { return tracer.call(self, input) }
+        return forward(input)
+    }
 
     /// State-dict keys for properties whose Swift name differs from PyTorch's
     /// (`["runningMean": "running_mean"]`).

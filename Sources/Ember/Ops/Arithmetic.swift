@@ -16,6 +16,7 @@ func arithmetic(_ op: ArithmeticOp, _ a: Tensor, _ b: Tensor, dtype: DType) -> T
 
 /// Computes `op` of `a` and `b` (broadcast to `out`'s shape) into `out`, converting to its dtype.
 func arithmetic(_ op: ArithmeticOp, into out: Tensor, _ a: Tensor, _ b: Tensor) {
+    if ONNXTracer.isActive { ONNXTracer.current?.arithmetic(op, output: out, a, b) }
     switch out.dtype {
     case .float32: arithmetic(op, into: out, a.to(.float32), b.to(.float32), Float.self)
     case .float64: arithmetic(op, into: out, a.to(.float64), b.to(.float64), Double.self)

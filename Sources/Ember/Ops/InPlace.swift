@@ -23,6 +23,8 @@ extension Tensor {
         bumpVersion()
         if recording {
             Tensor.record(name, output: self, inputs: [self] + inputs, backward: backward)
+        } else if ONNXTracer.isActive {
+            ONNXTracer.current?.operation(name, output: self, inputs: [self] + inputs)
         }
         return self
     }

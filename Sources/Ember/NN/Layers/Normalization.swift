@@ -214,11 +214,14 @@ public final class GroupNorm: Module {
 public final class Dropout2d: Module {
     /// Drop probability of a channel.
     public let p: Double
+    /// Shown in the repr; Ember computes a new tensor either way (see `ReLU`'s file).
+    public let inplace: Bool
 
     /// A channel-dropout layer.
-    public init(p: Double = 0.5) {
+    public init(p: Double = 0.5, inplace: Bool = false) {
         precondition(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)")
         self.p = p
+        self.inplace = inplace
         super.init()
     }
 
@@ -226,5 +229,5 @@ public final class Dropout2d: Module {
     override public func forward(_ input: Tensor) -> Tensor { F.dropout2d(input, p: p, training: isTraining) }
 
     /// `p=0.5, inplace=False`.
-    override public var extraRepr: String { "p=\(p), inplace=False" }
+    override public var extraRepr: String { "p=\(p), inplace=\(inplace.pythonDescription)" }
 }
