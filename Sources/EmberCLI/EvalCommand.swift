@@ -70,6 +70,9 @@ struct EvalCommand: ParsableCommand {
 
 /// A trained model rebuilt from its run configuration and saved weights.
 func loadTrainedModel(_ folder: URL, config: RunConfig, weights: String) throws -> Module {
+    guard ["model", "best"].contains(weights) else {
+        throw CLIError("unknown --weights '\(weights)'; choose model (final) or best")
+    }
     let file = weights == "best" ? RunFiles.best : RunFiles.model
     let url = folder.appendingPathComponent(file)
     guard FileManager.default.fileExists(atPath: url.path) else {
