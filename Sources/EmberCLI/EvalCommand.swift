@@ -78,7 +78,7 @@ func loadTrainedModel(_ folder: URL, config: RunConfig, weights: String) throws 
     guard FileManager.default.fileExists(atPath: url.path) else {
         throw CLIError("\(url.path) does not exist (has the run finished? --weights model|best)")
     }
-    let model = try makeModel(config)
+    let model = try Init.withoutRandomInit { try makeModel(config) }  // the weights are loaded next
     try model.load(from: url)
     return model.eval()
 }

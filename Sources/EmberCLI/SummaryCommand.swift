@@ -28,7 +28,7 @@ struct SummaryCommand: ParsableCommand {
                 seed: 0, scheduler: "none", featureNames: (0..<inputs).map { "x\($0)" }, targetName: "y",
                 classes: outputs == 1 ? nil : (0..<outputs).map(String.init), featureMean: [], featureScale: [],
                 targetMean: nil, targetScale: nil)
-            let network = try makeModel(config)
+            let network = try Init.withoutRandomInit { try makeModel(config) }  // shapes and counts only
             print(summaryTable(network, input: Tensor.zeros([batchSize, inputs])))
         }
     }

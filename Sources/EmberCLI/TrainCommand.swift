@@ -63,7 +63,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// `--resume` continues with the run's saved options; any other given option would be ignored.
-    private func checkNothingBesidesResume() throws {
+    func checkNothingBesidesResume() throws {
         let given: [(String, Bool)] = [
             ("--data", data != "digits"), ("--target", target != nil), ("--task", task != nil),
             ("--model", model != "mlp"), ("--hidden", hidden != nil), ("--optimizer", optimizer != "adam"),
@@ -86,7 +86,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Checks the options against each other and the data, then fixes the preprocessing.
-    private func makeConfig() throws -> RunConfig {
+    func makeConfig() throws -> RunConfig {
         let epochs = epochs ?? (model == "resnet18" ? resnetDefaultEpochs : 20)
         guard epochs > 0 else { throw CLIError("--epochs must be positive, got \(epochs)") }
         guard batchSize > 0 else { throw CLIError("--batch-size must be positive, got \(batchSize)") }

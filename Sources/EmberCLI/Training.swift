@@ -133,7 +133,7 @@ enum Training {
 
     static func resume(folder: URL, quiet: Bool) throws {
         let config = try RunConfig.read(from: folder)
-        let run = try TrainingRun(config: config, folder: folder)
+        let run = try TrainingRun(config: config, folder: folder, initialise: false)
         let url = folder.appendingPathComponent(RunFiles.checkpoint)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw CLIError("\(url.path): no checkpoint to resume from")
@@ -166,7 +166,8 @@ final class TrainingRun {
     private var lastBatchLR = 0.0
     private var epochStartState: [UInt64]
 
-    init(config: RunConfig, folder: URL) throws {
+    /// A run at its start; without `initialise`, the weights are left unset for `restore(from:)`.
+    init(config: RunConfig, folder: URL, initialise: Bool = true) throws {
         self.config = config
         self.folder = folder
         let raw = try loadRawData(config.data, target: config.target, task: config.task)
@@ -175,7 +176,10 @@ final class TrainingRun {
             throw CLIError("the data in '\(config.data)' no longer matches the run's columns")
         }
         // Initialisation draws from a generator of the run's own, so it repeats whatever else runs.
-        model = try withGenerator(Generator(seed: config.seed)) { try makeModel(config) }
+        model =
+            initialise
+            ? try withGenerator(Generator(seed: config.seed)) { try makeModel(config) }
+            : try Init.withoutRandomInit { try makeModel(config) }
         optimizer = makeOptimizer(config, model.parameters())
         shuffleGenerator = Generator(seed: config.seed &+ 1)
         loader = DataLoader(
