@@ -47,7 +47,9 @@ struct EvalCommand: ParsableCommand {
             }
             return (x, y)
         }
-        let raw = try loadRawData(data, target: config.target ?? config.targetName, task: config.task)
+        // A CSV's target column is the run's; a bundled data set has its own.
+        let target = bundledDataSets.contains(data) ? nil : config.target ?? config.targetName
+        let raw = try loadRawData(data, target: target, task: config.task)
         guard raw.featureNames.count == config.inputFeatures else {
             throw CLIError(
                 "'\(data)' has \(raw.featureNames.count) feature columns but the run was trained on \(config.inputFeatures)"

@@ -95,7 +95,8 @@ private struct DecodedPNG {
         for row in 0..<7 {
             for column in 0..<5 {
                 let ink = column == 0 || row == 6
-                #expect(png.pixel(left + column, top + row) == (ink ? [0, 0, 0] : [255, 255, 255]), "\(column),\(row)")
+                #expect(
+                    png.pixel(left + column, top + row) == (ink ? [0, 0, 0] : [255, 255, 255]), "\(column),\(row)")
             }
         }
         // Legends are drawn in their series' colour, right-aligned on the anchor.

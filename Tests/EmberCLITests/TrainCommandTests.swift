@@ -45,6 +45,7 @@ func errorMessage(_ body: () throws -> Void) -> String {
             config.task == .classification && config.classes == (0...9).map(String.init) && config.inputFeatures == 64)
         let accuracy = Double(rows[3].split(separator: ",")[3])!
         #expect(accuracy > 0.85, "digits MLP after 3 epochs: \(accuracy)")
+        try EvalCommand.parse(["--run", out.path, "--data", "digits", "--weights", "best"]).run()
         let png = try Data(contentsOf: out.appendingPathComponent("curves.png"))
         #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
     }
