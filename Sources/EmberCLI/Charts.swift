@@ -53,6 +53,46 @@ struct TrainingChart {
         return (all.min() ?? 0, all.max() ?? 1)
     }
 
+    /// A piece of text of the chart: the anchor point is on the text's baseline.
+    struct Label {
+        enum Anchor: String { case start, middle, end }
+        let text: String
+        let x: Double
+        let y: Double
+        let anchor: Anchor
+        let color: (r: UInt8, g: UInt8, b: UInt8)
+    }
+
+    /// Titles, tick labels (value range, first and last epoch), axis name and legends.
+    var labels: [Label] {
+        let m = Self.margin
+        let black: (UInt8, UInt8, UInt8) = (0, 0, 0)
+        var labels: [Label] = []
+        for (p, panel) in panels.enumerated() {
+            let x0 = Double(p) * Self.panelWidth
+            let r = range(panel.series)
+            let epochs = panel.series.first?.values.count ?? 0
+            let bottom = Self.height - m.bottom
+            labels += [
+                Label(text: panel.title, x: x0 + Self.panelWidth / 2, y: 18, anchor: .middle, color: black),
+                Label(text: String(format: "%.3g", r.1), x: x0 + m.left - 4, y: m.top + 4, anchor: .end, color: black),
+                Label(text: String(format: "%.3g", r.0), x: x0 + m.left - 4, y: bottom, anchor: .end, color: black),
+                Label(text: "1", x: x0 + m.left, y: bottom + 14, anchor: .middle, color: black),
+                Label(
+                    text: String(epochs), x: x0 + Self.panelWidth - m.right, y: bottom + 14, anchor: .middle,
+                    color: black),
+                Label(text: "epoch", x: x0 + Self.panelWidth / 2, y: Self.height - 8, anchor: .middle, color: black),
+            ]
+            for (i, s) in panel.series.enumerated() {
+                labels.append(
+                    Label(
+                        text: s.name, x: x0 + Self.panelWidth - m.right - 4, y: m.top + 16 + 14 * Double(i),
+                        anchor: .end, color: s.color))
+            }
+        }
+        return labels
+    }
+
     /// The chart as an SVG document.
     func svg() -> String {
         let width = Self.panelWidth * Double(panels.count)
@@ -64,33 +104,27 @@ struct TrainingChart {
         for (p, panel) in panels.enumerated() {
             let x0 = Double(p) * Self.panelWidth
             let r = range(panel.series)
-            out.append("<text x=\"\(x0 + Self.panelWidth / 2)\" y=\"18\" text-anchor=\"middle\">\(panel.title)</text>")
             out.append(
                 "<rect x=\"\(x0 + m.left)\" y=\"\(m.top)\" width=\"\(Self.panelWidth - m.left - m.right)\" height=\"\(Self.height - m.top - m.bottom)\" fill=\"none\" stroke=\"#999\"/>"
             )
-            out.append(
-                "<text x=\"\(x0 + m.left - 4)\" y=\"\(m.top + 4)\" text-anchor=\"end\">\(String(format: "%.3g", r.1))</text>"
-            )
-            out.append(
-                "<text x=\"\(x0 + m.left - 4)\" y=\"\(Self.height - m.bottom)\" text-anchor=\"end\">\(String(format: "%.3g", r.0))</text>"
-            )
-            out.append(
-                "<text x=\"\(x0 + Self.panelWidth / 2)\" y=\"\(Self.height - 8)\" text-anchor=\"middle\">epoch</text>")
-            for (i, s) in panel.series.enumerated() {
+            for s in panel.series {
                 let path = points(s, panel: p, range: r).map { String(format: "%.1f,%.1f", $0.0, $0.1) }
                 out.append(
                     "<polyline fill=\"none\" stroke=\"\(s.hex)\" stroke-width=\"2\" points=\"\(path.joined(separator: " "))\"/>"
                 )
-                out.append(
-                    "<text x=\"\(x0 + Self.panelWidth - m.right - 4)\" y=\"\(m.top + 16 + 14 * Double(i))\" text-anchor=\"end\" fill=\"\(s.hex)\">\(s.name)</text>"
-                )
             }
+        }
+        for label in labels {
+            let color = String(format: "#%02x%02x%02x", label.color.r, label.color.g, label.color.b)
+            out.append(
+                "<text x=\"\(label.x)\" y=\"\(label.y)\" text-anchor=\"\(label.anchor.rawValue)\" fill=\"\(color)\">\(label.text)</text>"
+            )
         }
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// The curves (without text) as a PNG image.
+    /// The chart as a PNG image, its text drawn with the built-in bitmap font.
     func png() -> Data {
         let width = Int(Self.panelWidth) * panels.count
         var image = RGBImage(width: width, height: Int(Self.height))
@@ -105,11 +139,30 @@ struct TrainingChart {
                 for (a, b) in zip(pts, pts.dropFirst()) { image.line(a, b, color: s.color, thickness: 2) }
             }
         }
+        for label in labels { image.text(label) }
         return image.pngData()
     }
 }
 
-/// A white RGB canvas with lines, encoded as PNG (stored deflate blocks: no compression library
+/// A 5×7 bitmap font for chart text: per glyph its character, then its 7 rows from the top, each
+/// a base-32 digit whose 5 bits are the pixels from left to right. Letters are drawn upper-case;
+/// characters without a glyph are blank.
+private let bitmapFont: [Character: [UInt8]] = {
+    let table = """
+        0EHJLPHE 14C4444E 2EH1248V 3V2421HE 426AIV22 5VGU11HE 668GUHHE 7V124888 8EHHEHHE 9EHHF12C \
+        AEHHHVHH BUHHUHHU CEHGGGHE DSIHHHIS EVGGUGGV FVGGUGGG GEHGNHHF HHHHVHHH IE44444E J72222IC \
+        KHIKOKIH LGGGGGGV MHRLLHHH NHHPLJHH OEHHHHHE PUHHUGGG QEHHHLID RUHHUKIH SFGGE11U TV444444 \
+        UHHHHHHE VHHHHHA4 WHHHLLLA XHHA4AHH YHHHA444 ZV1248GV .00000CC -000V000 +044V440 /01248G0 \
+        :0CC0CC0 %OP248J3 ²CI48U00
+        """
+    let digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUV")
+    return Dictionary(
+        uniqueKeysWithValues: table.split(separator: " ").map { entry in
+            (entry.first!, entry.dropFirst().map { UInt8(digits.firstIndex(of: $0)!) })
+        })
+}()
+
+/// A white RGB canvas with lines and text, encoded as PNG (stored deflate blocks: no compression library
 /// needed, and every PNG reader accepts it).
 struct RGBImage {
     let width: Int
@@ -149,6 +202,31 @@ struct RGBImage {
         line((x1, y0), (x1, y1), color: color)
         line((x1, y1), (x0, y1), color: color)
         line((x0, y1), (x0, y0), color: color)
+    }
+
+    /// Glyph cell of the bitmap font: 5×7 pixels and a column of spacing.
+    static let glyphAdvance = 6
+    static let glyphHeight = 7
+
+    /// Draws a label with the bitmap font, its baseline at `label.y`.
+    mutating func text(_ label: TrainingChart.Label) {
+        let glyphs = label.text.uppercased().map { bitmapFont[$0] }
+        let width = glyphs.count * Self.glyphAdvance - 1
+        let left: Int
+        switch label.anchor {
+        case .start: left = Int(label.x.rounded())
+        case .middle: left = Int((label.x - Double(width) / 2).rounded())
+        case .end: left = Int(label.x.rounded()) - width
+        }
+        let top = Int(label.y.rounded()) - Self.glyphHeight + 1
+        for (i, glyph) in glyphs.enumerated() {
+            guard let glyph else { continue }
+            for (row, bits) in glyph.enumerated() {
+                for column in 0..<5 where bits & (16 >> column) != 0 {
+                    plot(left + i * Self.glyphAdvance + column, top + row, label.color)
+                }
+            }
+        }
     }
 
     func pngData() -> Data {

@@ -47,7 +47,9 @@ struct EvalCommand: ParsableCommand {
             }
             return (x, y)
         }
-        let raw = try loadRawData(data, target: config.target ?? config.targetName, task: config.task)
+        // A CSV's target column is the run's; a bundled data set has its own.
+        let target = bundledDataSets.contains(data) ? nil : config.target ?? config.targetName
+        let raw = try loadRawData(data, target: target, task: config.task)
         guard raw.featureNames.count == config.inputFeatures else {
             throw CLIError(
                 "'\(data)' has \(raw.featureNames.count) feature columns but the run was trained on \(config.inputFeatures)"
@@ -70,12 +72,15 @@ struct EvalCommand: ParsableCommand {
 
 /// A trained model rebuilt from its run configuration and saved weights.
 func loadTrainedModel(_ folder: URL, config: RunConfig, weights: String) throws -> Module {
+    guard ["model", "best"].contains(weights) else {
+        throw CLIError("unknown --weights '\(weights)'; choose model (final) or best")
+    }
     let file = weights == "best" ? RunFiles.best : RunFiles.model
     let url = folder.appendingPathComponent(file)
     guard FileManager.default.fileExists(atPath: url.path) else {
         throw CLIError("\(url.path) does not exist (has the run finished? --weights model|best)")
     }
-    let model = try makeModel(config)
+    let model = try Init.withoutRandomInit { try makeModel(config) }  // the weights are loaded next
     try model.load(from: url)
     return model.eval()
 }

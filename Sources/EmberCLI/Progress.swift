@@ -14,6 +14,8 @@ struct ProgressBar {
     let enabled: Bool
     private let start = Date()
     private var lastDraw = Date.distantPast
+    /// Batches and items already done when the bar started (a run resumed inside an epoch).
+    private var resumedAt: (done: Int, items: Int)?
 
     init(label: String, total: Int, enabled: Bool) {
         self.label = label
@@ -24,12 +26,14 @@ struct ProgressBar {
     /// Redraws the line (at most 20 times a second, and always for the last batch).
     mutating func update(done: Int, items: Int, runningLoss: Double) {
         guard enabled else { return }
+        let before = resumedAt ?? (done - 1, items - items / max(done, 1))
+        resumedAt = before
         let now = Date()
         guard done == total || now.timeIntervalSince(lastDraw) >= 0.05 else { return }
         lastDraw = now
         let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(items) / elapsed : 0
-        let remaining = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let rate = elapsed > 0 ? Double(items - before.items) / elapsed : 0
+        let remaining = done > before.done ? elapsed / Double(done - before.done) * Double(total - done) : 0
         let width = 24
         let filled = total > 0 ? width * done / total : width
         let bar =

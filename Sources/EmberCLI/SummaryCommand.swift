@@ -8,7 +8,7 @@ struct SummaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "summary", abstract: "Print a table of a model's layers, output shapes and parameters.")
 
-    @Option(help: "mlp | cnn | cnnrnn")
+    @Option(help: "mlp | cnn | cnnrnn | resnet18")
     var model = "mlp"
     @Option(help: "Hidden layer sizes of the MLP, comma-separated.")
     var hidden = "128"
@@ -28,7 +28,7 @@ struct SummaryCommand: ParsableCommand {
                 seed: 0, scheduler: "none", featureNames: (0..<inputs).map { "x\($0)" }, targetName: "y",
                 classes: outputs == 1 ? nil : (0..<outputs).map(String.init), featureMean: [], featureScale: [],
                 targetMean: nil, targetScale: nil)
-            let network = try makeModel(config)
+            let network = try Init.withoutRandomInit { try makeModel(config) }  // shapes and counts only
             print(summaryTable(network, input: Tensor.zeros([batchSize, inputs])))
         }
     }
@@ -41,12 +41,21 @@ func summaryTable(_ model: Module, input: Tensor) -> String {
     var activations = 0
     noGrad {
         model.eval()
+        // Models that run their children in order get one row per child with its output shape.
+        var stages: (input: Tensor, layers: [(String, Module)])?
         if let sequential = model as? Sequential {
-            var x = input
-            for (i, layer) in sequential.layers.enumerated() {
+            stages = (input, sequential.layers.enumerated().map { ("\($0.offset)", $0.element) })
+        } else if let resnet = model as? GreyResNet18 {
+            let images = resnet.images(input)
+            rows.append(("grey → 3 channels", "\(images.shape)", 0))
+            stages = (images, resnet.summaryStages)
+        }
+        if let stages {
+            var x = stages.input
+            for (name, layer) in stages.layers {
                 x = layer(x)
                 activations += x.count
-                rows.append(("\(layer.typeName) (\(i))", "\(x.shape)", layer.parameterCount))
+                rows.append(("\(layer.typeName) (\(name))", "\(x.shape)", layer.parameterCount))
             }
         } else {
             for (name, child) in model.namedChildren() {

@@ -26,12 +26,68 @@ func makeOptimizer(_ config: RunConfig, _ parameters: [Tensor]) -> Optimizer {
     }
 }
 
-func makeScheduler(_ config: RunConfig, _ optimizer: Optimizer) -> LRScheduler? {
-    switch config.scheduler {
-    case "step": StepLR(optimizer, stepSize: max(1, config.epochs / 3), gamma: 0.1)
-    case "cosine": CosineAnnealingLR(optimizer, tMax: config.epochs)
-    default: nil
+/// The schedules `--scheduler` accepts.
+let schedulerNames = ["none", "step", "cosine", "exponential", "onecycle", "plateau"]
+
+/// A run's learning-rate schedule: stepped once per epoch (step, cosine, exponential), once per
+/// batch (one-cycle), or once per epoch on the validation loss (ReduceLROnPlateau).
+enum RunScheduler {
+    case perEpoch(LRScheduler)
+    case perBatch(LRScheduler)
+    case plateau(ReduceLROnPlateau)
+
+    /// The schedule of `config`, or `nil` for `--scheduler none`.
+    init?(_ config: RunConfig, _ optimizer: Optimizer, batchesPerEpoch: Int) {
+        let epochs = config.epochs
+        switch config.scheduler {
+        case "step": self = .perEpoch(StepLR(optimizer, stepSize: max(1, epochs / 3), gamma: 0.1))
+        case "cosine": self = .perEpoch(CosineAnnealingLR(optimizer, tMax: epochs))
+        // Decays to a hundredth of --lr over the run, like `step`.
+        case "exponential": self = .perEpoch(ExponentialLR(optimizer, gamma: pow(0.01, 1 / Double(epochs))))
+        case "onecycle":
+            // Momentum (or Adam's beta1) cycles too where the optimizer has one, as in PyTorch.
+            let cycles = optimizer.defaults["momentum"] != nil || optimizer.defaults["beta1"] != nil
+            self = .perBatch(
+                OneCycleLR(
+                    optimizer, maxLR: config.lr, totalSteps: epochs * max(batchesPerEpoch, 1), cycleMomentum: cycles))
+        case "plateau": self = .plateau(ReduceLROnPlateau(optimizer, factor: 0.5, patience: 2))
+        default: return nil
+        }
     }
+
+    /// After each optimizer step.
+    func batchDone() {
+        if case .perBatch(let scheduler) = self { scheduler.step() }
+    }
+
+    /// After each epoch's validation.
+    func epochDone(_ row: EpochMetrics) {
+        switch self {
+        case .perEpoch(let scheduler): scheduler.step()
+        case .perBatch: break
+        case .plateau(let scheduler): scheduler.step(row.valLoss ?? row.trainLoss)
+        }
+    }
+
+    func stateDict() -> SchedulerState {
+        switch self {
+        case .perEpoch(let scheduler), .perBatch(let scheduler): scheduler.stateDict()
+        case .plateau(let scheduler): scheduler.stateDict()
+        }
+    }
+
+    func loadStateDict(_ state: SchedulerState) throws {
+        switch self {
+        case .perEpoch(let scheduler), .perBatch(let scheduler): try scheduler.loadStateDict(state)
+        case .plateau(let scheduler): try scheduler.loadStateDict(state)
+        }
+    }
+}
+
+/// Whether the loader drops a last batch of one row: BatchNorm cannot train on a single value per
+/// channel (PyTorch stops with "Expected more than 1 value per channel when training").
+func dropsLastBatch(_ config: RunConfig, trainRows: Int) -> Bool {
+    config.model == "resnet18" && trainRows % config.batchSize == 1
 }
 
 /// Set by Ctrl-C; the training loop stops after the current batch.
@@ -77,7 +133,7 @@ enum Training {
 
     static func resume(folder: URL, quiet: Bool) throws {
         let config = try RunConfig.read(from: folder)
-        let run = try TrainingRun(config: config, folder: folder)
+        let run = try TrainingRun(config: config, folder: folder, initialise: false)
         let url = folder.appendingPathComponent(RunFiles.checkpoint)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw CLIError("\(url.path): no checkpoint to resume from")
@@ -94,7 +150,7 @@ final class TrainingRun {
     let folder: URL
     let model: Module
     let optimizer: Optimizer
-    let scheduler: LRScheduler?
+    let scheduler: RunScheduler?
     let data: PreparedData
     /// Draws the shuffling order; its state at the start of an epoch is checkpointed.
     let shuffleGenerator: Generator
@@ -106,9 +162,12 @@ final class TrainingRun {
     private(set) var batchInEpoch = 0
     private var lossSum = 0.0
     private var epochSeconds = 0.0
+    /// The learning rate of the last batch (a per-batch schedule has moved on after it).
+    private var lastBatchLR = 0.0
     private var epochStartState: [UInt64]
 
-    init(config: RunConfig, folder: URL) throws {
+    /// A run at its start; without `initialise`, the weights are left unset for `restore(from:)`.
+    init(config: RunConfig, folder: URL, initialise: Bool = true) throws {
         self.config = config
         self.folder = folder
         let raw = try loadRawData(config.data, target: config.target, task: config.task)
@@ -117,13 +176,17 @@ final class TrainingRun {
             throw CLIError("the data in '\(config.data)' no longer matches the run's columns")
         }
         // Initialisation draws from a generator of the run's own, so it repeats whatever else runs.
-        model = try withGenerator(Generator(seed: config.seed)) { try makeModel(config) }
+        model =
+            initialise
+            ? try withGenerator(Generator(seed: config.seed)) { try makeModel(config) }
+            : try Init.withoutRandomInit { try makeModel(config) }
         optimizer = makeOptimizer(config, model.parameters())
-        scheduler = makeScheduler(config, optimizer)
         shuffleGenerator = Generator(seed: config.seed &+ 1)
         loader = DataLoader(
             TensorDataset(data.xTrain, data.yTrain), batchSize: config.batchSize, shuffle: true,
-            generator: shuffleGenerator)
+            dropLast: dropsLastBatch(config, trainRows: data.xTrain.shape[0]), generator: shuffleGenerator)
+        scheduler = RunScheduler(config, optimizer, batchesPerEpoch: loader.count)
+        lastBatchLR = optimizer.paramGroups[0].lr
         epochStartState = shuffleGenerator.stateWords
     }
 
@@ -138,6 +201,7 @@ final class TrainingRun {
         if let words = checkpoint.rngStates["default"] { Generator.default.stateWords = words }
         lossSum = Double(checkpoint.extra["loss_sum"] ?? "") ?? 0
         epochSeconds = Double(checkpoint.extra["epoch_seconds"] ?? "") ?? 0
+        lastBatchLR = Double(checkpoint.extra["last_lr"] ?? "") ?? optimizer.paramGroups[0].lr
         metrics = readMetricsCSV(folder.appendingPathComponent(RunFiles.metrics))
     }
 
@@ -164,11 +228,13 @@ final class TrainingRun {
                 let loss = criterion(model(batchX), batchY)
                 optimizer.zeroGrad()
                 loss.backward()
+                lastBatchLR = optimizer.paramGroups[0].lr
                 optimizer.step()
+                scheduler?.batchDone()
                 lossSum += loss.item()
                 batchInEpoch = index + 1
                 progress.update(
-                    done: batchInEpoch, items: batchInEpoch * config.batchSize,
+                    done: batchInEpoch, items: min(batchInEpoch * config.batchSize, data.xTrain.shape[0]),
                     runningLoss: lossSum / Double(batchInEpoch))
                 if interrupted.load(ordering: .relaxed) {
                     progress.finish()
@@ -181,7 +247,7 @@ final class TrainingRun {
             progress.finish()
             let row = finishEpoch(seconds: epochSeconds + Date().timeIntervalSince(epochStart))
             metrics.append(row)
-            scheduler?.step()
+            scheduler?.epochDone(row)
             epoch += 1
             batchInEpoch = 0
             lossSum = 0
@@ -198,7 +264,7 @@ final class TrainingRun {
     private func finishEpoch(seconds: Double) -> EpochMetrics {
         var row = EpochMetrics(
             epoch: epoch + 1, trainLoss: lossSum / Double(max(loader.count, 1)),
-            learningRate: optimizer.paramGroups[0].lr,
+            learningRate: lastBatchLR,
             seconds: seconds)
         if let xVal = data.xVal, let yVal = data.yVal {
             let quality = evaluate(model, x: xVal, y: yVal, config: config)
@@ -225,7 +291,9 @@ final class TrainingRun {
             schedulerState: scheduler?.stateDict(),
             epoch: epoch, step: batchInEpoch,
             rngStates: ["shuffle": epochStartState, "default": Generator.default.stateWords],
-            extra: ["loss_sum": String(lossSum), "epoch_seconds": String(epochSeconds)])
+            extra: [
+                "loss_sum": String(lossSum), "epoch_seconds": String(epochSeconds), "last_lr": String(lastBatchLR),
+            ])
         try checkpoint.save(to: folder.appendingPathComponent(RunFiles.checkpoint))
     }
 

@@ -4,16 +4,26 @@ import Testing
 
 @testable import EmberCLI
 
-private func temporaryFolder() -> URL {
+func temporaryFolder() -> URL {
     FileManager.default.temporaryDirectory.appendingPathComponent("ember-cli-\(UUID().uuidString)")
 }
 
 /// The loss and validation columns of metrics.csv (timings differ between runs).
-private func metricsColumns(_ folder: URL) throws -> [String] {
+func metricsColumns(_ folder: URL, columns: Int = 6) throws -> [String] {
     try String(contentsOf: folder.appendingPathComponent("metrics.csv"), encoding: .utf8)
         .split(separator: "\n").map {
-            $0.split(separator: ",", omittingEmptySubsequences: false).prefix(6).joined(separator: ",")
+            $0.split(separator: ",", omittingEmptySubsequences: false).prefix(columns).joined(separator: ",")
         }
+}
+
+/// The error `body` throws, as text ("" when it succeeds).
+func errorMessage(_ body: () throws -> Void) -> String {
+    do {
+        try body()
+        return ""
+    } catch {
+        return "\(error)"
+    }
 }
 
 /// Runs `ember train` in-process; the CLI tests share the interrupt flag, so they run one at a time.
@@ -35,6 +45,7 @@ private func metricsColumns(_ folder: URL) throws -> [String] {
             config.task == .classification && config.classes == (0...9).map(String.init) && config.inputFeatures == 64)
         let accuracy = Double(rows[3].split(separator: ",")[3])!
         #expect(accuracy > 0.85, "digits MLP after 3 epochs: \(accuracy)")
+        try EvalCommand.parse(["--run", out.path, "--data", "digits", "--weights", "best"]).run()
         let png = try Data(contentsOf: out.appendingPathComponent("curves.png"))
         #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
     }
@@ -96,36 +107,31 @@ private func metricsColumns(_ folder: URL) throws -> [String] {
     }
 
     @Test func badInputNamesWhatToFix() throws {
-        func message(_ body: () throws -> Void) -> String {
-            do {
-                try body()
-                return ""
-            } catch {
-                return "\(error)"
-            }
-        }
-        #expect(message { _ = try loadRawData("breast-cancer", target: nil, task: nil).features }.isEmpty)
+        #expect(errorMessage { _ = try loadRawData("breast-cancer", target: nil, task: nil).features }.isEmpty)
         let config = try RunConfig(
             data: "breast-cancer", target: nil, task: .classification, model: "cnn", hidden: [128], optimizer: "adam",
             lr: 0.001, weightDecay: 0, momentum: 0.9, epochs: 1, batchSize: 32, valSplit: 0.2, seed: 0,
             scheduler: "none",
             featureNames: loadRawData("breast-cancer", target: nil, task: nil).featureNames, targetName: "malignant",
             classes: ["0", "1"], featureMean: [], featureScale: [], targetMean: nil, targetScale: nil)
-        #expect(message { _ = try makeModel(config) }.contains("--model cnn needs square images"))
+        #expect(errorMessage { _ = try makeModel(config) }.contains("--model cnn needs square images"))
         #expect(
-            message { _ = try loadRawData("nope.txt", target: nil, task: nil) }.contains("neither a bundled data set"))
+            errorMessage { _ = try loadRawData("nope.txt", target: nil, task: nil) }.contains(
+                "neither a bundled data set"))
         #expect(
-            message { _ = try loadRawData("digits", target: "x", task: nil) }.contains("--target applies to CSV files"))
+            errorMessage { _ = try loadRawData("digits", target: "x", task: nil) }.contains(
+                "--target applies to CSV files"))
         #expect(
-            message { _ = try loadRawData("diabetes", target: nil, task: .classification) }.contains("does not fit"))
+            errorMessage { _ = try loadRawData("diabetes", target: nil, task: .classification) }.contains(
+                "does not fit"))
 
         let folder = temporaryFolder()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeAll(at: folder) }
         let bad = folder.appendingPathComponent("bad.csv")
         try "x,y\n1,2\n3,oops\n".write(to: bad, atomically: true, encoding: .utf8)
-        #expect(message { _ = try loadRawData(bad.path, target: "x", task: nil) }.contains("bad.csv:3:2"))
-        #expect(message { _ = try loadRawData(bad.path, target: "z", task: nil) }.contains("no column 'z'"))
+        #expect(errorMessage { _ = try loadRawData(bad.path, target: "x", task: nil) }.contains("bad.csv:3:2"))
+        #expect(errorMessage { _ = try loadRawData(bad.path, target: "z", task: nil) }.contains("no column 'z'"))
 
         // An existing run is never overwritten.
         let run = folder.appendingPathComponent("run")
