@@ -75,4 +75,19 @@ private func worstError(_ values: [Float], _ op: (Tensor) -> Tensor, _ reference
             #expect((x.sigmoid().to(.float64) - reference.sigmoid()).abs().max().item() <= 1e-6)
         }
     }
+
+    @Test func largeElementwiseOpsSplitAcrossCoresAgreeWithScalarArithmetic() {
+        // Above the threading threshold, with tensor-tensor, tensor-scalar and scalar-tensor
+        // operands, unary ops, and offsets into the storage.
+        let g = Generator(seed: 4)
+        let a = Tensor.randn([100_003], generator: g).narrow(dim: 0, start: 3, length: 100_000)
+        let b = Tensor.rand([100_000], generator: g) + 0.5
+        let (x, y) = (a.toArray(as: Float.self), b.toArray(as: Float.self))
+        #expect((a + b).toArray(as: Float.self) == zip(x, y).map { $0 + $1 })
+        #expect((a / b).toArray(as: Float.self) == zip(x, y).map { $0 / $1 })
+        #expect((a * 3).toArray(as: Float.self) == x.map { $0 * 3 })
+        #expect((2 - a).toArray(as: Float.self) == x.map { 2 - $0 })
+        #expect(a.relu().toArray(as: Float.self) == x.map { Swift.max($0, 0) })
+        #expect(a.neg().toArray(as: Float.self) == x.map { -$0 })
+    }
 }

@@ -18,13 +18,28 @@ extension Tensor {
     }
 }
 
+/// Runs `body(operands, range)` over `0..<count`, split across cores when `count` is large. The
+/// operands travel as an argument rather than a capture so that the loop closure captures only
+/// the element function, which the optimiser then inlines into a vectorised loop.
+@inline(__always)
+private func elementwise<Operands>(_ count: Int, _ operands: Operands, _ body: (Operands, Range<Int>) -> Void) {
+    if count < 1 << 15 {
+        body(operands, 0..<count)
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedSendableBox((body, operands))
+        parallelRanges(count, work: count) { range in shared.value.0(shared.value.1, range) }
+    }
+}
+
 /// `out[i] = f(a[i])`, with `a` broadcast to `out`'s shape.
 func map1<A: TensorScalar, R: TensorScalar>(into out: Tensor, _ a: Tensor, _ f: (A) -> R) {
     if out.isContiguous && a.isContiguous && a.shape == out.shape {
         let o = out.base(R.self)
         let x = a.base(A.self)
-        parallelRanges(out.count, work: out.count) { range in
-            for i in range { o[i] = f(x[i]) }
+        elementwise(out.count, (o, x)) { p, range in
+            for i in range { p.0[i] = f(p.1[i]) }
         }
         return
     }
@@ -57,24 +72,24 @@ func map2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
         if aFull && bFull {
             let x = a.base(A.self)
             let y = b.base(B.self)
-            parallelRanges(n, work: n) { range in
-                for i in range { o[i] = f(x[i], y[i]) }
+            elementwise(n, (o, x, y)) { p, range in
+                for i in range { p.0[i] = f(p.1[i], p.2[i]) }
             }
             return
         }
         if aFull && b.count == 1 {
             let x = a.base(A.self)
             let y = b.base(B.self)[0]
-            parallelRanges(n, work: n) { range in
-                for i in range { o[i] = f(x[i], y) }
+            elementwise(n, (o, x, y)) { p, range in
+                for i in range { p.0[i] = f(p.1[i], p.2) }
             }
             return
         }
         if bFull && a.count == 1 {
             let x = a.base(A.self)[0]
             let y = b.base(B.self)
-            parallelRanges(n, work: n) { range in
-                for i in range { o[i] = f(x, y[i]) }
+            elementwise(n, (o, x, y)) { p, range in
+                for i in range { p.0[i] = f(p.1, p.2[i]) }
             }
             return
         }
