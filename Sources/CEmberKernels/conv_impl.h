@@ -103,8 +103,15 @@ void KERNEL(ember_channel_sums)(const SCALAR *data, int64_t images, int64_t chan
         double total = 0;
         for (int64_t b = 0; b < images; b++) {
             const SCALAR *row = data + (b * channels + c) * positions;
+            // Eight running sums, so the loop vectorises (a single one is a serial dependency chain).
+            SCALAR lanes[8] = {0};
+            int64_t i = 0;
+            for (; i + 8 <= positions; i += 8) {
+                for (int j = 0; j < 8; j++) lanes[j] += row[i + j];
+            }
             SCALAR partial = 0;
-            for (int64_t i = 0; i < positions; i++) partial += row[i];
+            for (; i < positions; i++) partial += row[i];
+            for (int j = 0; j < 8; j++) partial += lanes[j];
             total += partial;
         }
         sums[c] = (SCALAR)total;

@@ -7,8 +7,41 @@
 // (row-major) and lets a NaN win; the indices, when asked for (`indices` may be NULL), come from a
 // second pass over the window offsets in reverse that keeps the earliest position equal to the
 // maximum, and a scalar fix-up for the rare NaN windows (PyTorch reports their last NaN).
+// The common 2x2 window with stride 2 (no padding, no dilation): PyTorch's own scalar rule per
+// window (a strictly larger value or a NaN takes over), written with selects, not branches.
+static void KERNEL(max_pool2x2)(const SCALAR *input, const ember_pool_geometry *g, SCALAR *output,
+                                int64_t *indices) {
+    const int64_t W = g->width, in_plane = g->height * W, out_plane = g->out_h * g->out_w;
+    for (int64_t p = 0; p < g->planes; p++) {
+        for (int64_t oh = 0; oh < g->out_h; oh++) {
+            const SCALAR *restrict r0 = input + p * in_plane + 2 * oh * W;
+            const SCALAR *restrict r1 = r0 + W;
+            SCALAR *restrict best = output + p * out_plane + oh * g->out_w;
+            int64_t *restrict where = indices ? indices + p * out_plane + oh * g->out_w : NULL;
+            for (int64_t ow = 0; ow < g->out_w; ow++) {
+                const SCALAR v[4] = {r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};
+                SCALAR m = v[0];
+                int64_t k = 0;
+                for (int64_t j = 1; j < 4; j++) {
+                    const int take = (v[j] > m) | (v[j] != v[j]);
+                    m = take ? v[j] : m;
+                    k = take ? j : k;
+                }
+                best[ow] = m;
+                if (where) where[ow] = 2 * oh * W + 2 * ow + (k >> 1) * W + (k & 1);
+            }
+        }
+    }
+}
+
 void KERNEL(ember_max_pool2d)(const SCALAR *input, const ember_pool_geometry *g, SCALAR *output,
                               int64_t *indices) {
+    if (g->kernel_h == 2 && g->kernel_w == 2 && g->stride_h == 2 && g->stride_w == 2 && g->pad_h == 0 &&
+        g->pad_w == 0 && g->dilation_h == 1 && g->dilation_w == 1 && 2 * g->out_h <= g->height &&
+        2 * g->out_w <= g->width) {
+        KERNEL(max_pool2x2)(input, g, output, indices);
+        return;
+    }
     const int64_t W = g->width, in_plane = g->height * W, out_plane = g->out_h * g->out_w;
     const int64_t sw = g->stride_w, kw = g->kernel_w, dw = g->dilation_w;
     // The output columns each kernel column reaches, the same for every row.

@@ -202,6 +202,9 @@ add("max_pool2d_unbatched", "max_pool2d", [[3, 5, 5]], {"kernel_size": 2, "strid
 add("max_pool2d_float64", "max_pool2d", [[2, 2, 5, 5]], {"kernel_size": 2, "ceil_mode": True},
     dtype=torch.float64, bias=False)
 add("max_pool2d_indices_ties", "max_pool2d_indices", [[2, 3, 6, 6]], {"kernel_size": 2}, bias=False, values=TIES)
+add("max_pool2d_indices_nan", "max_pool2d_indices", [[1, 1, 4, 4]], {"kernel_size": 2}, bias=False,
+    values=[1, float("nan"), 2, 3, float("nan"), float("nan"), 5, 4, -1, -2, 7, float("nan"), -3, -4, 8, 9])
+add("max_pool2d_odd_size", "max_pool2d", [[2, 2, 7, 5]], {"kernel_size": 2}, bias=False)
 add("max_pool1d_k3_s2_p1_ceil", "max_pool1d", [[2, 3, 10]], {"kernel_size": 3, "stride": 2, "padding": 1,
                                                               "ceil_mode": True}, bias=False)
 add("max_pool1d_dilation", "max_pool1d", [[2, 2, 11]], {"kernel_size": 2, "dilation": 3}, bias=False)

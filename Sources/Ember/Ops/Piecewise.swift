@@ -1,5 +1,6 @@
 /// Elementwise functions that keep the input's dtype: `abs`, `sign`, rounding, `relu`, `clamp`.
 
+@inline(__always)  // so that `map1` is specialised for each op's closures
 private func mapNumeric(
     _ x: Tensor, float: (Float) -> Float, double: (Double) -> Double, int: (Int64) -> Int64
 ) -> Tensor {
@@ -50,7 +51,7 @@ extension Tensor {
             int: { Swift.max($0, 0) })
         let saved = out.detach()
         return Tensor.record("ReluBackward0", output: out, inputs: [self], saving: [saved]) { g, _ in
-            [g * (saved .> 0)]
+            [GradMode.isEnabled || g.dtype != saved.dtype ? g * (saved .> 0) : thresholdBackward(g, saved)]
         }
     }
 
@@ -81,4 +82,13 @@ extension Tensor {
     public func clampMin(_ min: Double) -> Tensor { clamp(min: min) }
     /// Limits every element to at most `max` (`torch.clamp_max`).
     public func clampMax(_ max: Double) -> Tensor { clamp(max: max) }
+}
+
+/// `g` where `y > 0`, else 0, in one pass (PyTorch's `threshold_backward`): ReLU's gradient without
+/// a mask tensor.
+private func thresholdBackward(_ g: Tensor, _ y: Tensor) -> Tensor {
+    switch g.dtype {
+    case .float64: map2(g, y, shape: y.shape) { (g: Double, y: Double) in y > 0 ? g : 0 }
+    default: map2(g, y, shape: y.shape) { (g: Float, y: Float) in y > 0 ? g : 0 }
+    }
 }
