@@ -124,7 +124,17 @@ extension Tensor {
     }
 
     private func pow(scalar e: Tensor, _ exponent: Double) -> Tensor {
-        let out = arithmetic(.pow, self, e, dtype: resultType(self, e))
+        let dtype = resultType(self, e)
+        let out: Tensor
+        if dtype == self.dtype && dtype.isFloatingPoint && [1, 2, 3].contains(exponent) {
+            // PyTorch's fast path for small integer exponents: products, not `pow` calls.
+            let square = exponent == 1 ? self : arithmetic(.mul, self, self, dtype: dtype)
+            out =
+                exponent == 2
+                ? square : arithmetic(.mul, square, exponent == 1 ? .wrapping(1, dtype: .int64) : self, dtype: dtype)
+        } else {
+            out = arithmetic(.pow, self, e, dtype: dtype)
+        }
         return Tensor.record("PowBackward0", output: out, inputs: [self], saving: [self]) { g, _ in
             if exponent == 0 { return [Tensor.zerosLike(g)] }
             return [g * exponent * self.pow(exponent - 1)]
