@@ -1,5 +1,6 @@
-// Vectorised float32 exp, sigmoid and tanh over contiguous arrays: the transcendental functions
-// glibc only offers one element at a time. `exp` is Cephes' expf (range reduction by ln 2 in two
+// Vectorised float32 arithmetic, exp, sigmoid and tanh over contiguous arrays. Arithmetic is
+// plain C loops compiled a second time for AVX2 (256-bit vectors; Swift targets baseline x86-64).
+// exp, sigmoid and tanh are the transcendental functions glibc only offers one element at a time. `exp` is Cephes' expf (range reduction by ln 2 in two
 // parts, a degree-6 polynomial, the exponent put into the float's bits), within 2 ulp; arguments
 // outside the normal range (overflow, denormal results, NaN) take libm's `expf` in a second pass,
 // so infinities, zeros and NaN come out exactly as the C library gives them. On x86-64 an AVX2+FMA
@@ -162,3 +163,38 @@ static int cpu_has_avx2_fma(void) {
 void ember_vexp_s(const float *x, float *y, int64_t n) { DISPATCH(vexp, x, y, n) }
 void ember_vsigmoid_s(const float *x, float *y, int64_t n) { DISPATCH(vsigmoid, x, y, n) }
 void ember_vtanh_s(const float *x, float *y, int64_t n) { DISPATCH(vtanh, x, y, n) }
+
+// MARK: arithmetic
+
+#if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
+#define ARITH_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ARITH_CLONES
+#endif
+
+#define ARITH_LOOPS(NAME, EXPR)                                                                      \
+    ARITH_CLONES static void NAME(const float *a, int64_t a_step, const float *b, int64_t b_step, float *y, \
+                                  int64_t n) {                                                        \
+        if (a_step && b_step) {                                                                      \
+            for (int64_t i = 0; i < n; i++) { float x = a[i], z = b[i]; y[i] = EXPR; }               \
+        } else if (a_step) {                                                                         \
+            const float z = b[0];                                                                    \
+            for (int64_t i = 0; i < n; i++) { float x = a[i]; y[i] = EXPR; }                         \
+        } else {                                                                                     \
+            const float x = a[0];                                                                    \
+            for (int64_t i = 0; i < n; i++) { float z = b[i]; y[i] = EXPR; }                         \
+        }                                                                                            \
+    }
+ARITH_LOOPS(varith_add, x + z)
+ARITH_LOOPS(varith_sub, x - z)
+ARITH_LOOPS(varith_mul, x * z)
+ARITH_LOOPS(varith_div, x / z)
+
+void ember_varith_s(int op, const float *a, int64_t a_step, const float *b, int64_t b_step, float *y, int64_t n) {
+    switch (op) {
+    case 0: varith_add(a, a_step, b, b_step, y, n); break;
+    case 1: varith_sub(a, a_step, b, b_step, y, n); break;
+    case 2: varith_mul(a, a_step, b, b_step, y, n); break;
+    default: varith_div(a, a_step, b, b_step, y, n); break;
+    }
+}

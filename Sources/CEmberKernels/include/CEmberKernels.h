@@ -212,5 +212,8 @@ void ember_vexp_s(const float *x, float *y, int64_t n);
 void ember_vsigmoid_s(const float *x, float *y, int64_t n);
 /// y[i] = tanh(x[i]), within a few ulp.
 void ember_vtanh_s(const float *x, float *y, int64_t n);
+/// y[i] = a[i] op b[i] for op 0 `+`, 1 `-`, 2 `*`, 3 `/`; a step of 0 repeats that operand's first
+/// element (a scalar). `y` must not overlap the inputs unless it is one of them exactly.
+void ember_varith_s(int op, const float *a, int64_t a_step, const float *b, int64_t b_step, float *y, int64_t n);
 
 #endif
