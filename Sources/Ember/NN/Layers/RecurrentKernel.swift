@@ -218,36 +218,39 @@ private enum RecurrentKernel<T: FloatScalar> {
             case .rnnRelu:
                 for j in 0..<tape.stepSize { dIh[j] = out[step + j] > 0 ? g[step + j] + dh[j] : 0 }
             case .lstm:
+                // Unwrapped once, outside the loops, so that the loops vectorise.
+                let (gates, cell, cellTanh) = (acts! + t * batch * width, dc!, tanhC! + step)
                 let cPrev = tape.cellBefore(s, T.self)
                 for b in 0..<batch {
-                    let (a, d) = (acts! + t * batch * width + b * width, dIh + b * width)
+                    let (a, d, row) = (gates + b * width, dIh + b * width, b * hidden)
+                    let (gOut, gH, gC, tcs, cs) = (g + step + row, dh + row, cell + row, cellTanh + row, cPrev + row)
                     for k in 0..<hidden {
-                        let j = b * hidden + k
                         let (i, f, gg, o) = (a[k], a[k + hidden], a[k + 2 * hidden], a[k + 3 * hidden])
-                        let dht = g[step + j] + dh[j]
-                        let tc = tanhC![step + j]
-                        let dct = dc![j] + dht * o * (1 - tc * tc)
+                        let dht = gOut[k] + gH[k]
+                        let tc = tcs[k]
+                        let dct = gC[k] + dht * o * (1 - tc * tc)
                         d[k] = dct * gg * i * (1 - i)
-                        d[k + hidden] = dct * cPrev[j] * f * (1 - f)
+                        d[k + hidden] = dct * cs[k] * f * (1 - f)
                         d[k + 2 * hidden] = dct * i * (1 - gg * gg)
                         d[k + 3 * hidden] = dht * tc * o * (1 - o)
-                        dc![j] = dct * f
+                        gC[k] = dct * f
                     }
                 }
             case .gru:
+                let (gates, hiddenSide) = (acts! + t * batch * width, states! + step)
                 let hPrev = tape.hiddenBefore(s).base(T.self)
                 for b in 0..<batch {
-                    let (a, di, dr) = (acts! + t * batch * width + b * width, dIh + b * width, dHh + b * width)
+                    let (a, di, dr, row) = (gates + b * width, dIh + b * width, dHh + b * width, b * hidden)
+                    let (gOut, gH, hn, hp) = (g + step + row, dh + row, hiddenSide + row, hPrev + row)
                     for k in 0..<hidden {
-                        let j = b * hidden + k
                         let (r, z, n) = (a[k], a[k + hidden], a[k + 2 * hidden])
-                        let dht = g[step + j] + dh[j]
+                        let dht = gOut[k] + gH[k]
                         let dn = dht * (1 - z) * (1 - n * n)
-                        let dReset = dn * states![step + j] * r * (1 - r)
-                        let dUpdate = dht * (hPrev[j] - n) * z * (1 - z)
+                        let dReset = dn * hn[k] * r * (1 - r)
+                        let dUpdate = dht * (hp[k] - n) * z * (1 - z)
                         (di[k], di[k + hidden], di[k + 2 * hidden]) = (dReset, dUpdate, dn)
                         (dr[k], dr[k + hidden], dr[k + 2 * hidden]) = (dReset, dUpdate, dn * r)
-                        dh[j] = dht * z
+                        gH[k] = dht * z
                     }
                 }
             }
