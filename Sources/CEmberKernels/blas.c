@@ -16,6 +16,7 @@ static sgemm_fn blas_sgemm = NULL;
 static dgemm_fn blas_dgemm = NULL;
 static const char *blas_path = NULL;
 static int blas_state = -1;  // -1: not looked for yet, 0: absent, 1: loaded
+static int blas_single_threaded = 0;
 
 enum { kRowMajor = 101, kNoTrans = 111, kTrans = 112 };
 
@@ -42,6 +43,16 @@ int ember_blas_load(void) {
             blas_dgemm = d;
             blas_path = candidates[i];
             blas_state = 1;
+            // One thread inside the BLAS: Ember splits large products across cores itself.
+            static const char *setters[] = {"openblas_set_num_threads", "MKL_Set_Num_Threads"};
+            for (size_t j = 0; j < sizeof(setters) / sizeof(setters[0]); j++) {
+                void (*set_threads)(int) = (void (*)(int))dlsym(handle, setters[j]);
+                if (set_threads) {
+                    set_threads(1);
+                    blas_single_threaded = 1;
+                    break;
+                }
+            }
             return 1;
         }
         dlclose(handle);
@@ -51,6 +62,8 @@ int ember_blas_load(void) {
 }
 
 const char *ember_blas_library(void) { return ember_blas_load() ? blas_path : NULL; }
+
+int ember_gemm_threads_owned(void) { return !ember_blas_load() || blas_single_threaded; }
 
 // BLAS takes 32-bit sizes; larger problems fall back to the built-in kernel.
 static int fits_int(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc) {

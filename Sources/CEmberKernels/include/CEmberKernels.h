@@ -7,6 +7,9 @@
 int ember_blas_load(void);
 /// The path of the BLAS library in use, or NULL when the built-in GEMM is used.
 const char *ember_blas_library(void);
+/// 1 when GEMM runs on one thread per call (the built-in kernel, or a BLAS that Ember set to one
+/// thread at load time), so that Ember splits large products across cores itself.
+int ember_gemm_threads_owned(void);
 
 /// Row-major C = alpha * op(A) * op(B) + beta * C, through BLAS when loaded, else the built-in kernel.
 void ember_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,

@@ -46,6 +46,32 @@ private struct GemmOperand {
     }
 }
 
+/// Whether Ember spreads GEMMs across cores itself: the BLAS was made single-threaded (OpenBLAS,
+/// MKL) or the built-in GEMM runs. Ember's workers block when idle, where a BLAS's own threads
+/// spin, which costs little on an idle machine and a great deal next to another busy process.
+private let gemmSplits = ember_gemm_threads_owned() != 0
+
+/// Runs `block(rows, columns)` over an m×n product: whole, or cut into one band per core (along
+/// the longer side, at multiples of 16 so each band keeps whole BLAS micro-tiles) when the
+/// product is large enough to pay for the threads.
+private func splitGemm(m: Int, n: Int, k: Int, _ block: (Range<Int>, Range<Int>) -> Void) {
+    _ = blasAvailable
+    let side = Swift.max(m, n)
+    let parts = gemmSplits && m * n * k >= 1 << 20 ? Swift.min(kernelThreads, (side + 15) / 16) : 1
+    guard parts > 1 else {
+        block(0..<m, 0..<n)
+        return
+    }
+    let cut = { (part: Int) in Swift.min(side, (side * part / parts + 15) / 16 * 16) }
+    parallelRanges(parts, work: .max) { range in
+        for part in range {
+            let band = cut(part)..<cut(part + 1)
+            if band.isEmpty { continue }
+            if n >= m { block(0..<m, band) } else { block(band, 0..<n) }
+        }
+    }
+}
+
 /// `out = beta * out + alpha * a @ b` for 2-D tensors of one float dtype; `out` is contiguous.
 func gemm(_ a: Tensor, _ b: Tensor, into out: Tensor, alpha: Double = 1, beta: Double = 0) {
     _ = blasAvailable
@@ -54,17 +80,34 @@ func gemm(_ a: Tensor, _ b: Tensor, into out: Tensor, alpha: Double = 1, beta: D
     let n = b.shape[1]
     let x = GemmOperand(a)
     let y = GemmOperand(b)
+    let (ta, tb, lda, ldb, ldc) = (
+        Int32(x.transposed ? 1 : 0), Int32(y.transposed ? 1 : 0), x.leadingDimension, y.leadingDimension,
+        Swift.max(n, 1)
+    )
+    // Offsets of the first element of rows `rows` of op(A), columns `cols` of op(B), and of C.
+    let offsets = { (rows: Range<Int>, cols: Range<Int>) in
+        (
+            x.transposed ? rows.lowerBound : rows.lowerBound * lda,
+            y.transposed ? cols.lowerBound * ldb : cols.lowerBound, rows.lowerBound * ldc + cols.lowerBound
+        )
+    }
     switch out.dtype {
     case .float32:
-        ember_sgemm(
-            x.transposed ? 1 : 0, y.transposed ? 1 : 0, Int64(m), Int64(n), Int64(k), Float(alpha),
-            x.tensor.base(Float.self), Int64(x.leadingDimension), y.tensor.base(Float.self),
-            Int64(y.leadingDimension), Float(beta), out.base(Float.self), Int64(Swift.max(n, 1)))
+        let (pa, pb, pc) = (x.tensor.base(Float.self), y.tensor.base(Float.self), out.base(Float.self))
+        splitGemm(m: m, n: n, k: k) { rows, cols in
+            let (oa, ob, oc) = offsets(rows, cols)
+            ember_sgemm(
+                ta, tb, Int64(rows.count), Int64(cols.count), Int64(k), Float(alpha), pa + oa, Int64(lda), pb + ob,
+                Int64(ldb), Float(beta), pc + oc, Int64(ldc))
+        }
     case .float64:
-        ember_dgemm(
-            x.transposed ? 1 : 0, y.transposed ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha,
-            x.tensor.base(Double.self), Int64(x.leadingDimension), y.tensor.base(Double.self),
-            Int64(y.leadingDimension), beta, out.base(Double.self), Int64(Swift.max(n, 1)))
+        let (pa, pb, pc) = (x.tensor.base(Double.self), y.tensor.base(Double.self), out.base(Double.self))
+        splitGemm(m: m, n: n, k: k) { rows, cols in
+            let (oa, ob, oc) = offsets(rows, cols)
+            ember_dgemm(
+                ta, tb, Int64(rows.count), Int64(cols.count), Int64(k), alpha, pa + oa, Int64(lda), pb + ob,
+                Int64(ldb), beta, pc + oc, Int64(ldc))
+        }
     default:
         // Integer matmul: a plain triple loop (rare; PyTorch supports it too).
         let pa = a.contiguous()

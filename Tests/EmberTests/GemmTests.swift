@@ -1,0 +1,56 @@
+// Matrix products large enough to be split into bands across cores (Ops/LinearAlgebra.swift),
+// with every combination of transposed operands, odd sizes and `beta`, against a float64 triple
+// loop.
+
+import Testing
+
+@testable import Ember
+
+/// `alpha * a @ b + beta * c` computed naively in float64 from the tensors' values.
+private func reference(_ a: Tensor, _ b: Tensor, c: Tensor? = nil, alpha: Double = 1, beta: Double = 0) -> [Double] {
+    let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+    let x = a.contiguous().toArray(as: Double.self)
+    let y = b.contiguous().toArray(as: Double.self)
+    let z = c?.contiguous().toArray(as: Double.self)
+    var out = [Double](repeating: 0, count: m * n)
+    for i in 0..<m {
+        for p in 0..<k {
+            let v = x[i * k + p]
+            for j in 0..<n { out[i * n + j] += v * y[p * n + j] }
+        }
+    }
+    return out.enumerated().map { alpha * $0.element + beta * (z?[$0.offset] ?? 0) }
+}
+
+private func maxError(_ t: Tensor, _ expected: [Double]) -> Double {
+    zip(t.contiguous().toArray(as: Double.self), expected).map { Swift.abs($0 - $1) / (1 + Swift.abs($1)) }.max() ?? 0
+}
+
+@Suite struct GemmTests {
+    /// (m, k, n): wide (split by columns), tall (split by rows), and sizes that are not multiples of 16.
+    @Test(arguments: [(70, 150, 130), (300, 100, 40), (33, 520, 97)])
+    func bandsAgreeWithTheNaiveProduct(m: Int, k: Int, n: Int) {
+        let g = Generator(seed: UInt64(m * n))
+        for dtype in [DType.float32, .float64] {
+            let tolerance = dtype == .float32 ? 1e-4 : 1e-12
+            for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a =
+                    transposeA
+                    ? Tensor.randn([k, m], dtype: dtype, generator: g).t()
+                    : Tensor.randn([m, k], dtype: dtype, generator: g)
+                let b =
+                    transposeB
+                    ? Tensor.randn([n, k], dtype: dtype, generator: g).t()
+                    : Tensor.randn([k, n], dtype: dtype, generator: g)
+                let error = maxError(a.mm(b), reference(a, b))
+                #expect(error < tolerance, "\(dtype) \(m)x\(k)x\(n) transposed \(transposeA), \(transposeB): \(error)")
+            }
+            let (a, b) = (
+                Tensor.randn([m, k], dtype: dtype, generator: g), Tensor.randn([k, n], dtype: dtype, generator: g)
+            )
+            let c = Tensor.randn([m, n], dtype: dtype, generator: g)
+            let fused = Tensor.addmm(c, a, b, beta: 0.5, alpha: -2)
+            #expect(maxError(fused, reference(a, b, c: c, alpha: -2, beta: 0.5)) < tolerance, "\(dtype) addmm")
+        }
+    }
+}
