@@ -473,7 +473,7 @@ def stream(kind, count, iterations):
                 fail("stream copy is wrong")
             return lambda: b.copy_(a)
         torch.add(b, c, alpha=3.0, out=a)
-        if not torch.allclose(a, b + 3.0 * c):
+        if not torch.allclose(a, b + 3.0 * c, rtol=1e-6, atol=1e-5):
             fail("stream triad is wrong")
         return lambda: torch.add(b, c, alpha=3.0, out=a)
     return Workload(f"stream_{kind}", f"STREAM {kind}, {count} float32 per array, torch, "

@@ -189,7 +189,9 @@ for workload in workloads {
 
 if json {
     printJSON(
-        Report(framework: "ember", version: "dev", threads: ProcessInfo.processInfo.activeProcessorCount, results: results))
+        Report(
+            framework: "ember", version: "dev", threads: ProcessInfo.processInfo.activeProcessorCount, results: results)
+    )
 } else {
     printTable(results)
 }
