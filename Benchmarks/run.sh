@@ -26,17 +26,27 @@ while (($#)); do
 done
 
 work="$(mktemp -d)"
-busy_pid=""
+busy_pid=""  # the busy process, while it runs
+child_pid="" # the benchmark running next to it
 cleanup() {
-    if [[ -n "$busy_pid" ]]; then
-        kill "$busy_pid" 2>/dev/null || true
-        wait "$busy_pid" 2>/dev/null || true
-    fi
+    for pid in $child_pid $busy_pid; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# Runs a command in the background and waits for it, so that a signal to this script is handled
+# at once (bash defers traps until a foreground command ends) and the cleanup can stop it.
+interruptible() {
+    "$@" &
+    child_pid=$!
+    wait "$child_pid"
+    child_pid=""
+}
 
 echo "== building ember-bench (release)" >&2
 swift build -c release --product ember-bench >&2
@@ -72,8 +82,8 @@ done
 echo "== again next to one busy process: $BUSY_WORKLOADS" >&2
 "$PYTHON" -c 'while True: pass' &
 busy_pid=$!
-"${ember[@]}" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >"$work/ember-busy.out"
-"${pytorch[@]}" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >"$work/pytorch-busy.out"
+interruptible "${ember[@]}" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >"$work/ember-busy.out"
+interruptible "${pytorch[@]}" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >"$work/pytorch-busy.out"
 kill "$busy_pid"
 wait "$busy_pid" 2>/dev/null || true
 busy_pid=""
