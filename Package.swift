@@ -34,7 +34,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ember-bench",
-            dependencies: ["Ember"],
+            dependencies: ["Ember", "EmberVision"],
             path: "Benchmarks/EmberBench"
         ),
         .executableTarget(name: "example-autograd", dependencies: ["Ember"], path: "Examples/Autograd"),

@@ -1,20 +1,57 @@
 #!/usr/bin/env bash
 # Ember vs PyTorch on the same workloads, same machine, same run (methodology: BENCHMARKS.md).
 #
-#     Benchmarks/run.sh                 # needs python3 with torch and numpy
+#     Benchmarks/run.sh                 # needs python3 with torch, torchvision and numpy
+#     Benchmarks/run.sh --repeats 3     # fewer timed batches per workload (default 7)
 #     PYTHON=/path/to/python Benchmarks/run.sh
 #
-# Prints one Markdown table (workload, Ember, PyTorch, ratio = PyTorch time / Ember time, and the
-# BLAS-direct references) and writes Benchmarks/results.json with every sample.
+# Runs, in order: every workload on both sides (idle machine); the peak RSS of each memory group,
+# one child process per group and side; a few workloads again next to one busy process
+# (`python3 -c 'while True: pass'`) for the slowdown. Prints the Markdown tables
+# (Benchmarks/summarize.py) and writes Benchmarks/results.json with every sample.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
+REPEATS=7
+BUSY_WORKLOADS="gemm_64x784x256,mlp_784_step,cnn_seed_step,lstm_step"
+BUSY_REPEATS=3
+MEMORY_GROUPS="mlp784 resnet18"
+while (($#)); do
+    case "$1" in
+        --repeats) REPEATS="$2"; shift 2 ;;
+        -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+done
+
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+busy_pid=""  # the busy process, while it runs
+child_pid="" # the benchmark running next to it
+cleanup() {
+    for pid in $child_pid $busy_pid; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs a command in the background and waits for it, so that a signal to this script is handled
+# at once (bash defers traps until a foreground command ends) and the cleanup can stop it.
+interruptible() {
+    "$@" &
+    child_pid=$!
+    wait "$child_pid"
+    child_pid=""
+}
 
 echo "== building ember-bench (release)" >&2
 swift build -c release --product ember-bench >&2
+ember=(swift run -c release --skip-build ember-bench)
+pytorch=("$PYTHON" Benchmarks/pytorch_bench.py)
 
 # Both sides share the machine's cores: a concurrent build or test run skews the comparison.
 # (Measured from /proc/stat over 2 s, since the load average still remembers our own build.)
@@ -32,105 +69,24 @@ if [[ -r /proc/stat ]]; then
 fi
 
 echo "== Ember" >&2
-swift run -c release --skip-build ember-bench --json >"$work/ember.out"
+"${ember[@]}" --json --repeats "$REPEATS" >"$work/ember.out"
 echo "== PyTorch" >&2
-"$PYTHON" Benchmarks/pytorch_bench.py --json >"$work/pytorch.out"
+"${pytorch[@]}" --json --repeats "$REPEATS" >"$work/pytorch.out"
+
+echo "== peak memory: one process per group and side" >&2
+for group in $MEMORY_GROUPS; do
+    "${ember[@]}" --rss "$group" >>"$work/memory.out"
+    "${pytorch[@]}" --rss "$group" >>"$work/memory.out"
+done
+
+echo "== again next to one busy process: $BUSY_WORKLOADS" >&2
+"$PYTHON" -c 'while True: pass' &
+busy_pid=$!
+interruptible "${ember[@]}" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >"$work/ember-busy.out"
+interruptible "${pytorch[@]}" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >"$work/pytorch-busy.out"
+kill "$busy_pid"
+wait "$busy_pid" 2>/dev/null || true
+busy_pid=""
 
 swift --version 2>/dev/null | head -1 >"$work/swift-version" || true
-
-"$PYTHON" - "$work" Benchmarks/results.json <<'EOF'
-import datetime, json, os, platform, sys
-
-work, destination = sys.argv[1], sys.argv[2]
-
-def last_json_line(path):
-    # The report is the last line that parses as JSON; anything printed before it is ignored.
-    for line in reversed(open(path).read().splitlines()):
-        if line.startswith("{"):
-            return json.loads(line)
-    sys.exit(f"run.sh: no JSON report in {path}")
-
-ember = last_json_line(os.path.join(work, "ember.out"))
-torch = last_json_line(os.path.join(work, "pytorch.out"))
-swift_version = open(os.path.join(work, "swift-version")).read().strip()
-busy = open(os.path.join(work, "busy")).read().strip()
-
-def by_name(results):
-    return {r["name"]: r for r in results}
-
-def fmt(r):
-    if r is None:
-        return "n/a"
-    value = r["value"]
-    digits = 0 if value >= 100 else 1 if value >= 10 else 2
-    return f"{value:.{digits}f} {r['unit']}"
-
-cpu = platform.processor() or platform.machine()
-try:
-    with open("/proc/cpuinfo") as f:
-        cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-except (OSError, StopIteration):
-    pass
-
-e, t = by_name(ember["results"]), by_name(torch["results"])
-openblas, numpy_ = by_name(torch["blasDirect"]["openblas"]), by_name(torch["blasDirect"]["numpy"])
-numpy_blas = torch["blasDirect"]["numpyBLAS"]
-rows = []
-for name in [r["name"] for r in ember["results"]] + [n for n in t if n not in e]:
-    er, tr = e.get(name), t.get(name)
-    ratio = tr["secondsPerIteration"] / er["secondsPerIteration"] if er and tr else None
-    ob, nb = openblas.get(name), numpy_.get(name)
-    vs_blas = ob["secondsPerIteration"] / er["secondsPerIteration"] if er and ob else None
-    rows.append({
-        "workload": name,
-        "ember": er, "pytorch": tr, "ratio": ratio,
-        "openblasDirect": ob, "numpyDirect": nb, "emberVsOpenblasDirect": vs_blas,
-    })
-
-numpy_label = f"numpy ({numpy_blas.get('name')} {numpy_blas.get('version') or ''})".replace(" )", ")")
-header = ["workload", "Ember", "PyTorch", "ratio (PyTorch time / Ember time)",
-          "OpenBLAS direct (lib Ember loads)", "Ember / OpenBLAS direct", numpy_label]
-lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
-for row in rows:
-    cells = [row["workload"], fmt(row["ember"]), fmt(row["pytorch"]),
-             f"{row['ratio']:.2f}x" if row["ratio"] else "n/a",
-             fmt(row["openblasDirect"]) if row["openblasDirect"] else "",
-             f"{row['emberVsOpenblasDirect']:.2f}x" if row["emberVsOpenblasDirect"] else "",
-             fmt(row["numpyDirect"]) if row["numpyDirect"] else ""]
-    lines.append("| " + " | ".join(cells) + " |")
-
-machine = {
-    "cpu": cpu,
-    "logicalCPUs": os.cpu_count(),
-    "os": platform.platform(),
-    "swift": swift_version,
-    "pytorch": torch["version"],
-    "pytorchThreads": torch["threads"],
-    "pytorchBLAS": torch.get("torchBLAS"),
-    "emberThreadsAvailable": ember["threads"],
-    "numpy": torch.get("numpyVersion"),
-    "numpyBLAS": numpy_blas,
-    "openblasDirect": torch["blasDirect"]["openblasInfo"],
-    "cpuBusyPercentBeforeRun": busy,
-}
-summary = (f"{cpu}, {os.cpu_count()} logical CPUs; {swift_version}; PyTorch {torch['version']} "
-           f"({torch['threads']} threads); OpenBLAS direct: "
-           f"{(torch['blasDirect']['openblasInfo'] or {}).get('config', 'not found')}")
-print(summary)
-print()
-print("\n".join(lines))
-print()
-print("ratio > 1: Ember is faster. GEMM: GFLOP/s = 2mkn / median time; add: GB/s counts 3 arrays x 4 bytes.")
-
-with open(destination, "w") as f:
-    json.dump({
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine,
-        "table": rows,
-        "markdown": lines,
-        "ember": ember,
-        "pytorch": torch,
-    }, f, indent=2, sort_keys=True)
-    f.write("\n")
-print(f"wrote {destination}", file=sys.stderr)
-EOF
+"$PYTHON" Benchmarks/summarize.py "$work" Benchmarks/results.json

@@ -3,9 +3,11 @@
 // Benchmarks/pytorch_bench.py times the same workloads with the same iteration counts, and
 // Benchmarks/run.sh runs both and prints the comparison (see BENCHMARKS.md).
 //
-//     swift run -c release ember-bench            # human-readable table
-//     swift run -c release ember-bench --json     # one JSON object on the last line of stdout
+//     swift run -c release ember-bench                  # human-readable table
+//     swift run -c release ember-bench --json           # one JSON object on the last line of stdout
 //     swift run -c release ember-bench --repeats 15
+//     swift run -c release ember-bench --only gemm_1024,mlp_784_step
+//     swift run -c release ember-bench --rss resnet18   # peak RSS of one memory group (run it alone)
 //
 // Only Ember's public API is used. Ember is eager: each timed call computes its result before it
 // returns, so timing the call times the work; `blackHole` keeps the optimiser from dropping it.
@@ -22,6 +24,8 @@ struct Workload {
     let unit: String
     /// Builds the inputs once, checks the result once, and returns the closure that is timed.
     let prepare: () -> () -> Void
+    /// At most this many timed batches, whatever `--repeats` says (for the slow ResNet-18 rows).
+    var maxRepeats: Int? = nil
 }
 
 struct Measurement: Codable {
@@ -57,88 +61,10 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-/// Checks a few entries of `c = a · b` against a float64 dot product, so a fast but wrong GEMM
-/// cannot produce a good-looking number.
-func checkMatmul(_ a: Tensor, _ b: Tensor, _ c: Tensor) {
-    let (m, k, n) = (a.size(0), a.size(1), b.size(1))
-    guard c.shape == [m, n] else { fail("matmul returned shape \(c.shape), expected [\(m), \(n)]") }
-    let av = a.toArray(as: Float.self)
-    let bv = b.toArray(as: Float.self)
-    let cv = c.toArray(as: Float.self)
-    for sample in 0..<32 {
-        let i = (sample * 7_919) % m
-        let j = (sample * 104_729) % n
-        var exact = 0.0
-        var magnitude = 0.0
-        for p in 0..<k {
-            let term = Double(av[i * k + p]) * Double(bv[p * n + j])
-            exact += term
-            magnitude += Swift.abs(term)
-        }
-        let got = Double(cv[i * n + j])
-        if Swift.abs(got - exact) > 1e-5 * magnitude + 1e-5 {
-            fail("matmul \(m)x\(k)x\(n) is wrong at [\(i), \(j)]: \(got), expected \(exact)")
-        }
-    }
-}
-
-func gemm(_ m: Int, _ k: Int, _ n: Int, iterations: Int) -> Workload {
-    let flops = 2.0 * Double(m) * Double(k) * Double(n)
-    return Workload(
-        name: m == k && k == n ? "gemm_\(m)" : "gemm_\(m)x\(k)x\(n)",
-        description: "float32 matmul [\(m), \(k)] x [\(k), \(n)]",
-        iterations: iterations,
-        metric: { flops / $0 / 1e9 },
-        unit: "GFLOP/s",
-        prepare: {
-            let a = Tensor.randn([m, k])
-            let b = Tensor.randn([k, n])
-            checkMatmul(a, b, a.matmul(b))
-            return { blackHole(a.matmul(b)) }
-        }
-    )
-}
-
-func elementwiseAdd(_ count: Int, iterations: Int) -> Workload {
-    let bytes = 3.0 * 4.0 * Double(count)  // read a, read b, write the result; float32
-    return Workload(
-        name: "add_1M",
-        description: "float32 a + b, \(count) elements (GB/s counts 3 arrays x 4 bytes)",
-        iterations: iterations,
-        metric: { bytes / $0 / 1e9 },
-        unit: "GB/s",
-        prepare: {
-            let a = Tensor.randn([count])
-            let b = Tensor.randn([count])
-            let c = (a + b).toArray(as: Float.self)
-            let (av, bv) = (a.toArray(as: Float.self), b.toArray(as: Float.self))
-            for i in stride(from: 0, to: count, by: max(1, count / 97)) where c[i] != av[i] + bv[i] {
-                fail("a + b is wrong at [\(i)]: \(c[i]), expected \(av[i] + bv[i])")
-            }
-            return { blackHole(a + b) }
-        }
-    )
-}
-
-func tinyAutogradOp(iterations: Int) -> Workload {
-    Workload(
-        name: "tiny_add_autograd",
-        description: "a + b on 1-element float32 tensors with requiresGrad (graph recorded)",
-        iterations: iterations,
-        metric: { $0 * 1e9 },
-        unit: "ns/op",
-        prepare: {
-            let a = Tensor.randn([1], requiresGrad: true)
-            let b = Tensor.randn([1], requiresGrad: true)
-            guard (a + b).requiresGrad else { fail("a + b did not record autograd history") }
-            return { blackHole(a + b) }
-        }
-    )
-}
-
-/// Runs one warm-up batch, then `repeats` timed batches of `iterations` calls; returns every
-/// batch's seconds per call and their median.
-func measure(_ workload: Workload, repeats: Int) -> Measurement {
+/// Runs one warm-up batch, then `repeats` timed batches of `iterations` calls (fewer when the
+/// workload caps them); returns every batch's seconds per call and their median.
+func measure(_ workload: Workload, repeats requested: Int) -> Measurement {
+    let repeats = min(requested, workload.maxRepeats ?? requested)
     let body = workload.prepare()
     for _ in 0..<workload.iterations { body() }
     let clock = ContinuousClock()
@@ -165,63 +91,26 @@ func measure(_ workload: Workload, repeats: Int) -> Measurement {
     )
 }
 
-// MARK: - Command line
-
-var json = false
-var repeats = 7
-var arguments = CommandLine.arguments.dropFirst()
-while let argument = arguments.popFirst() {
-    switch argument {
-    case "--json":
-        json = true
-    case "--repeats":
-        guard let text = arguments.popFirst(), let value = Int(text), value > 0 else {
-            fail("--repeats needs a positive integer")
-        }
-        repeats = value
-    case "-h", "--help":
-        print("usage: ember-bench [--json] [--repeats N]   (build with -c release)")
-        exit(0)
-    default:
-        fail("unknown argument '\(argument)' (try --help)")
-    }
-}
-
-#if DEBUG
-    FileHandle.standardError.write(Data("ember-bench: debug build; use `swift run -c release ember-bench`\n".utf8))
-#endif
-
-Ember.manualSeed(0)
-let workloads =
+/// Every workload, in the order of the table (the same order as pytorch_bench.py).
+func allWorkloads() -> [Workload] {
     [
         gemm(1024, 1024, 1024, iterations: 3),
         gemm(64, 784, 256, iterations: 50),
         elementwiseAdd(1_000_000, iterations: 100),
         tinyAutogradOp(iterations: 100_000),
-    ] + trainingWorkloads() + [dataLoaderEpoch()]
-
-var results: [Measurement] = []
-for workload in workloads {
-    if !json {
-        FileHandle.standardError.write(Data("running \(workload.name)...\n".utf8))
-    }
-    results.append(measure(workload, repeats: repeats))
+    ] + trainingWorkloads() + inferenceWorkloads() + epochWorkloads()
 }
 
-if json {
-    let report = Report(
-        framework: "ember",
-        version: "dev",
-        threads: ProcessInfo.processInfo.activeProcessorCount,
-        results: results
-    )
+func printJSON(_ value: some Encodable) {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    guard let data = try? encoder.encode(report), let text = String(data: data, encoding: .utf8) else {
+    guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else {
         fail("could not encode the results as JSON")
     }
     print(text)
-} else {
+}
+
+func printTable(_ results: [Measurement]) {
     func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
@@ -233,4 +122,76 @@ if json {
             : String(format: "%.3f us", result.secondsPerIteration * 1e6)
         print(pad(result.name, 20) + pad(time, 16) + String(format: "%.2f ", result.value) + result.unit)
     }
+}
+
+// MARK: - Command line
+
+var json = false
+var repeats = 7
+var only: Set<String>?
+var memoryGroup: String?
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--json":
+        json = true
+    case "--repeats":
+        guard let text = arguments.popFirst(), let value = Int(text), value > 0 else {
+            fail("--repeats needs a positive integer")
+        }
+        repeats = value
+    case "--only":
+        guard let text = arguments.popFirst() else { fail("--only needs a comma-separated list of workloads") }
+        only = Set(text.split(separator: ",").map(String.init))
+    case "--rss":
+        guard let group = arguments.popFirst() else { fail("--rss needs a group: \(memoryGroupNames)") }
+        memoryGroup = group
+    case "--list":
+        for workload in allWorkloads() { print(workload.name) }
+        exit(0)
+    case "-h", "--help":
+        print(
+            """
+            usage: ember-bench [--json] [--repeats N] [--only NAME,NAME...] [--list]
+                   ember-bench --rss GROUP    peak RSS of one group (\(memoryGroupNames)), as JSON
+            build with -c release
+            """)
+        exit(0)
+    default:
+        fail("unknown argument '\(argument)' (try --help)")
+    }
+}
+
+#if DEBUG
+    FileHandle.standardError.write(Data("ember-bench: debug build; use `swift run -c release ember-bench`\n".utf8))
+#endif
+
+Ember.manualSeed(0)
+if let memoryGroup {
+    printJSON(measurePeakMemory(group: memoryGroup, workloads: allWorkloads()))
+    exit(0)
+}
+
+var workloads = allWorkloads()
+if let only {
+    let unknown = only.subtracting(workloads.map(\.name))
+    guard unknown.isEmpty else { fail("unknown workloads \(unknown.sorted()) (see --list)") }
+    workloads = workloads.filter { only.contains($0.name) }
+}
+
+var results: [Measurement] = []
+for workload in workloads {
+    if !json {
+        FileHandle.standardError.write(Data("running \(workload.name)...\n".utf8))
+    }
+    results.append(measure(workload, repeats: repeats))
+}
+
+if json {
+    printJSON(
+        Report(
+            framework: "ember", version: "dev", threads: ProcessInfo.processInfo.activeProcessorCount, results: results)
+    )
+} else {
+    printTable(results)
 }

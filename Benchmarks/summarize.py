@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Turns the outputs of one Benchmarks/run.sh run into Markdown tables and Benchmarks/results.json.
+
+    python3 Benchmarks/summarize.py WORK_DIR DESTINATION
+
+WORK_DIR holds ember.out and pytorch.out (the idle run), memory.out (one JSON line per memory
+group and side), ember-busy.out and pytorch-busy.out (the run next to a busy process), busy (the
+CPU use measured before the run) and swift-version.
+"""
+
+import datetime
+import json
+import os
+import platform
+import sys
+
+# Issue 8's targets: ratio = PyTorch time / Ember time (higher is better); gemm rows compare Ember
+# with OpenBLAS called directly (issue 2: within 10%).
+TARGETS = {
+    "mlp_seed_epoch": 3.0, "mlp_seed_step": 3.0,
+    "mlp_784_step": 1.3, "mlp_784_infer": 1.0,
+    "cnn_seed_step": 1.0, "lenet5_step": 1.0,
+    "cnnrnn_step": 1.5, "rnn_step": 1.5, "lstm_step": 1.5, "gru_step": 1.5,
+    "resnet18_infer": 1.0, "resnet18_step": 0.9,
+    "tiny_add_autograd": 5.0, "adam_step_1M": 1.5,
+}
+GEMM_TARGET = 0.9  # Ember / OpenBLAS direct
+MEMORY_TARGET = 1.0  # PyTorch peak RSS / Ember peak RSS
+BUSY_TARGET = 2.0  # Ember's slowdown next to one busy process
+
+
+def json_lines(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f.read().splitlines() if line.startswith("{")]
+
+
+def report(path):
+    """The report is the last line that parses as JSON; anything printed before it is ignored."""
+    lines = json_lines(path)
+    if not lines:
+        sys.exit(f"summarize: no JSON report in {path}")
+    return lines[-1]
+
+
+def by_name(results):
+    return {r["name"]: r for r in results}
+
+
+def fmt(r):
+    if r is None:
+        return "n/a"
+    value = r["value"]
+    digits = 0 if value >= 100 else 1 if value >= 10 else 2
+    return f"{value:.{digits}f} {r['unit']}"
+
+
+def verdict(value, target, higher_is_better=True):
+    if value is None or target is None:
+        return ""
+    return "yes" if (value >= target if higher_is_better else value <= target) else "**no**"
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
+    return lines + ["| " + " | ".join(cells) + " |" for cells in rows]
+
+
+def ratio(numerator, denominator):
+    return numerator["secondsPerIteration"] / denominator["secondsPerIteration"] if numerator and denominator else None
+
+
+def times(value):
+    return f"{value:.2f}x" if value is not None else "n/a"
+
+
+def speed_table(ember, torch):
+    e, t = by_name(ember["results"]), by_name(torch["results"])
+    direct = torch["blasDirect"]
+    openblas, numpy_ = by_name(direct["openblas"]), by_name(direct["numpy"])
+    numpy_blas = direct["numpyBLAS"]
+    rows, cells = [], []
+    for name in [r["name"] for r in ember["results"]] + [n for n in t if n not in e]:
+        er, tr, ob, nb = e.get(name), t.get(name), openblas.get(name), numpy_.get(name)
+        row = {"workload": name, "ember": er, "pytorch": tr, "ratio": ratio(tr, er), "target": TARGETS.get(name),
+               "openblasDirect": ob, "numpyDirect": nb, "emberVsOpenblasDirect": ratio(ob, er)}
+        if ob:
+            row["target"] = GEMM_TARGET
+            met = verdict(row["emberVsOpenblasDirect"], GEMM_TARGET)
+            target = f"≥ {GEMM_TARGET} of OpenBLAS"
+        else:
+            met = verdict(row["ratio"], row["target"])
+            target = f"≥ {row['target']}" if row["target"] else ""
+        rows.append(row)
+        cells.append([name, fmt(er), fmt(tr), times(row["ratio"]), target, met, fmt(ob) if ob else "",
+                      times(row["emberVsOpenblasDirect"]) if ob else "", fmt(nb) if nb else ""])
+    numpy_label = f"numpy ({numpy_blas.get('name')} {numpy_blas.get('version') or ''})".replace(" )", ")")
+    header = ["workload", "Ember", "PyTorch", "ratio (PyTorch time / Ember time)", "target", "met",
+              "OpenBLAS direct (lib Ember loads)", "Ember / OpenBLAS direct", numpy_label]
+    return rows, table(header, cells)
+
+
+def memory_table(memory):
+    rows, cells = [], []
+    groups = {}
+    for record in memory:
+        groups.setdefault(record["group"], {})[record["framework"]] = record
+    for group, sides in groups.items():
+        e, t = sides.get("ember"), sides.get("pytorch")
+        value = t["peakRSSMB"] / e["peakRSSMB"] if e and t else None
+        rows.append({"group": group, "ember": e, "pytorch": t, "ratio": value, "target": MEMORY_TARGET})
+        mb = [f"{side[key]:.0f} MB" if side else "n/a" for side in (e, t) for key in ("peakRSSMB", "startRSSMB")]
+        workloads = ", ".join((e or t)["workloads"])
+        cells.append([f"{group} ({workloads})", mb[0], mb[1], mb[2], mb[3], times(value), f"≥ {MEMORY_TARGET}",
+                      verdict(value, MEMORY_TARGET)])
+    header = ["group", "Ember peak RSS", "Ember at start", "PyTorch peak RSS", "PyTorch at start",
+              "ratio (PyTorch peak / Ember peak)", "target", "met"]
+    return rows, table(header, cells)
+
+
+def busy_table(ember, torch, ember_busy, torch_busy):
+    e, t = by_name(ember["results"]), by_name(torch["results"])
+    eb, tb = by_name(ember_busy["results"]), by_name(torch_busy["results"])
+    rows, cells = [], []
+    for name in eb:
+        ember_slowdown, torch_slowdown = ratio(eb[name], e.get(name)), ratio(tb.get(name), t.get(name))
+        rows.append({"workload": name, "emberIdle": e.get(name), "emberBusy": eb[name], "emberSlowdown": ember_slowdown,
+                     "pytorchIdle": t.get(name), "pytorchBusy": tb.get(name), "pytorchSlowdown": torch_slowdown,
+                     "target": BUSY_TARGET})
+        cells.append([name, fmt(e.get(name)), fmt(eb[name]), times(ember_slowdown), fmt(t.get(name)),
+                      fmt(tb.get(name)), times(torch_slowdown), f"≤ {BUSY_TARGET}x",
+                      verdict(ember_slowdown, BUSY_TARGET, higher_is_better=False)])
+    header = ["workload", "Ember idle", "Ember busy", "Ember slowdown", "PyTorch idle", "PyTorch busy",
+              "PyTorch slowdown", "target (Ember)", "met"]
+    return rows, table(header, cells)
+
+
+def limits_table(torch):
+    cells = [[r["name"], r["description"], fmt(r)] for r in torch["blasDirect"]["physicalLimits"]]
+    return table(["limit", "how", "measured"], cells)
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
+def main():
+    work, destination = sys.argv[1], sys.argv[2]
+    ember, torch, ember_busy, torch_busy = (report(os.path.join(work, name)) for name in (
+        "ember.out", "pytorch.out", "ember-busy.out", "pytorch-busy.out"))
+    memory = json_lines(os.path.join(work, "memory.out"))
+    with open(os.path.join(work, "swift-version")) as f:
+        swift_version = f.read().strip()
+    with open(os.path.join(work, "busy")) as f:
+        busy = f.read().strip()
+
+    rows, speed_lines = speed_table(ember, torch)
+    memory_rows, memory_lines = memory_table(memory)
+    busy_rows, busy_lines = busy_table(ember, torch, ember_busy, torch_busy)
+    limit_lines = limits_table(torch)
+    cpu = cpu_name()
+    direct = torch["blasDirect"]
+    machine = {
+        "cpu": cpu,
+        "logicalCPUs": os.cpu_count(),
+        "os": platform.platform(),
+        "swift": swift_version,
+        "pytorch": torch["version"],
+        "pytorchThreads": torch["threads"],
+        "pytorchBLAS": torch.get("torchBLAS"),
+        "emberThreadsAvailable": ember["threads"],
+        "numpy": torch.get("numpyVersion"),
+        "numpyBLAS": direct["numpyBLAS"],
+        "openblasDirect": direct["openblasInfo"],
+        "cpuBusyPercentBeforeRun": busy,
+    }
+    print(f"{cpu}, {os.cpu_count()} logical CPUs; {swift_version}; PyTorch {torch['version']} "
+          f"({torch['threads']} threads); OpenBLAS direct: {(direct['openblasInfo'] or {}).get('config', 'not found')}")
+    for title, lines in [("Speed", speed_lines), ("Peak memory (VmHWM, one process per group and side)", memory_lines),
+                         ("Slowdown next to one busy process", busy_lines), ("Physical limits", limit_lines)]:
+        print(f"\n{title}\n")
+        print("\n".join(lines))
+    print("\nratio > 1: Ember is faster. GEMM: GFLOP/s = 2mkn / median time; add: GB/s counts 3 arrays x 4 bytes;"
+          " slowdown = time next to the busy process / idle time.")
+
+    with open(destination, "w") as f:
+        json.dump({
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "machine": machine,
+            "table": rows,
+            "memory": memory_rows,
+            "busy": busy_rows,
+            "markdown": {"speed": speed_lines, "memory": memory_lines, "busy": busy_lines, "limits": limit_lines},
+            "ember": ember,
+            "pytorch": torch,
+            "emberBusy": ember_busy,
+            "pytorchBusy": torch_busy,
+        }, f, indent=2, sort_keys=True)
+        f.write("\n")
+    print(f"wrote {destination}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
