@@ -12,7 +12,8 @@
 /// saved for backward has been modified (PyTorch's `_version`).
 final class Storage: @unchecked Sendable {
     /// Start of the elements: 64-byte aligned for large buffers, 16 for small ones (which then come
-    /// from plain `malloc`, the fast path for the many tiny tensors of a training step).
+    /// from plain `malloc`, the fast path for the many tiny tensors of a training step). Large
+    /// blocks are reused through `BufferCache`.
     let data: UnsafeMutableRawPointer
     /// Number of elements.
     let count: Int
@@ -26,11 +27,11 @@ final class Storage: @unchecked Sendable {
         self.count = count
         self.dtype = dtype
         let bytes = max(count * dtype.itemSize, 1)
-        data = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: bytes >= 4096 ? 64 : 16)
+        data = BufferCache.shared.allocate(bytes: bytes)
         if zeroed { memset(data, 0, bytes) }
     }
 
-    deinit { data.deallocate() }
+    deinit { BufferCache.shared.recycle(data, bytes: max(count * dtype.itemSize, 1)) }
 
     /// The elements as typed memory; `T` must match `dtype`.
     @inline(__always)
