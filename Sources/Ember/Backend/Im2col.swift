@@ -440,16 +440,19 @@ let kernelThreads = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
 /// Calls `body` on consecutive sub-ranges of `0..<count` that together cover it, in parallel across
 /// the cores when `work` (elements touched) is large enough to pay for the threads, else once
-/// inline. The sub-ranges must be independent.
+/// inline. The sub-ranges must be independent. Inside a part of another split kernel (a GEMM in a
+/// convolution spread over images), the work runs inline: the cores are already busy.
 func parallelRanges(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
     let parts = work >= 1 << 15 ? Swift.min(count, kernelThreads) : 1
-    guard parts > 1 else {
+    guard parts > 1, ember_parallel_region() == 0 else {
         body(0..<count)
         return
     }
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendableBox(body)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
+            ember_set_parallel_region(1)
+            defer { ember_set_parallel_region(0) }
             shared.value(part * count / parts..<(part + 1) * count / parts)
         }
     }
