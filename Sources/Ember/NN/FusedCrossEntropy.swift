@@ -20,11 +20,7 @@ private func crossEntropyRows<T: FloatScalar>(
         precondition(target >= 0 && target < classes, "Target \(target) is out of bounds.")
         let row = x + r * classes
         let prob = p + r * classes
-        let m = rowMaximum(row, classes)
-        for c in 0..<classes { prob[c] = row[c] - m }
-        T.apply(.exp, prob, prob, count: classes)
-        var total: T = 0
-        for c in 0..<classes { total += prob[c] }
+        let (m, total) = shiftedExponentials(row, into: prob, classes)
         let inverse = 1 / total
         for c in 0..<classes { prob[c] *= inverse }
         loss[r] = m + T.log(total) - row[Int(target)]

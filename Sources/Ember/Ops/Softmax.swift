@@ -1,12 +1,20 @@
 /// Numerically stable `softmax` and `logSoftmax` along a dimension, with their gradients.
 
-/// The largest of `n` elements (NaN if any is NaN), or 0 when all are -inf, so that
-/// `exp(x - max)` stays finite: the shift of a stable softmax.
+/// Writes `exp(s[i] - max)` for `n` elements into `d` and returns the shift `max` (NaN if any
+/// element is NaN, 0 when all are -inf, so the exponentials stay finite) and their sum: the
+/// unnormalised row of a stable softmax, shared with the fused cross-entropy.
 @inline(__always)
-func rowMaximum<T: FloatScalar>(_ s: UnsafePointer<T>, _ n: Int) -> T {
+func shiftedExponentials<T: FloatScalar>(_ s: UnsafePointer<T>, into d: UnsafeMutablePointer<T>, _ n: Int)
+    -> (shift: T, total: T)
+{
     var m = -T.infinity
     for i in 0..<n where s[i] > m || s[i].isNaN { m = s[i] }
-    return m == -T.infinity ? 0 : m
+    if m == -T.infinity { m = 0 }
+    for i in 0..<n { d[i] = s[i] - m }
+    T.apply(.exp, d, d, count: n)
+    var total: T = 0
+    for i in 0..<n { total += d[i] }
+    return (m, total)
 }
 
 private func softmaxKernel<T: FloatScalar>(_ x: Tensor, dim: Int, log: Bool, _: T.Type) -> Tensor {
@@ -19,11 +27,7 @@ private func softmaxKernel<T: FloatScalar>(_ x: Tensor, dim: Int, log: Bool, _: 
         for o in rows {
             let s = src + o * n
             let d = dst + o * n
-            let m = rowMaximum(s, n)
-            for i in 0..<n { d[i] = s[i] - m }
-            T.apply(.exp, d, d, count: n)
-            var total: T = 0
-            for i in 0..<n { total += d[i] }
+            let (m, total) = shiftedExponentials(s, into: d, n)
             if log {
                 let lse = T.log(total)
                 for i in 0..<n { d[i] = s[i] - m - lse }
