@@ -14,15 +14,15 @@ public final class Node: CustomStringConvertible {
     let inputs: [Input]
     /// Local backward rule: output gradient and which inputs need one → input gradients (in input
     /// order). `nil` once freed.
-    var backward: ((Tensor, [Bool]) -> [Tensor?])?
+    @exclusivity(unchecked) var backward: ((Tensor, [Bool]) -> [Tensor?])?
     /// Tensors the rule reads, with their version at record time (checked before running it).
-    var saved: [(tensor: Tensor, version: Int)]
+    @exclusivity(unchecked) var saved: [(tensor: Tensor, version: Int)]
     /// Non-leaf tensors produced by this node that asked to keep their gradient.
-    var retainedTensors: [WeakTensor] = []
+    @exclusivity(unchecked) var retainedTensors: [WeakTensor] = []
     /// Bookkeeping of the engine during one backward pass (reset when it ends).
-    var engineVisited = false
-    var pendingDependencies = 0
-    var pendingGradient: Tensor?
+    @exclusivity(unchecked) var engineVisited = false
+    @exclusivity(unchecked) var pendingDependencies = 0
+    @exclusivity(unchecked) var pendingGradient: Tensor?
 
     /// What a node knows about one of its inputs.
     struct Input {

@@ -20,7 +20,7 @@ final class Storage: @unchecked Sendable {
     /// Element type.
     let dtype: DType
     /// In-place modification counter shared by all views.
-    var version = 0
+    @exclusivity(unchecked) var version = 0
 
     /// Allocates `count` elements of `dtype`; zero-filled unless the caller overwrites them all.
     init(count: Int, dtype: DType, zeroed: Bool = true) {

@@ -4,29 +4,31 @@
 /// `Tensor` is a class, as in PyTorch: views alias their base's memory, `grad` lives on the leaf,
 /// and in-place operations (`+=`, `fill(_:)`) change every view of the same storage.
 ///
-/// Threading: a tensor and the graph that produced it belong to one thread at a time.
+/// Threading: a tensor and the graph that produced it belong to one thread at a time. That is
+/// also why its mutable fields skip Swift's run-time exclusivity checks (`@exclusivity(unchecked)`):
+/// they were a sixth of the cost of a small op.
 public final class Tensor: @unchecked Sendable {
     /// The memory this tensor views.
-    var storage: Storage
+    @exclusivity(unchecked) var storage: Storage
     /// Sizes of each dimension (`torch.Tensor.shape`).
-    public internal(set) var shape: [Int]
+    @exclusivity(unchecked) public internal(set) var shape: [Int]
     /// Element steps between neighbours along each dimension (`torch.Tensor.stride()`).
-    public internal(set) var strides: [Int]
+    @exclusivity(unchecked) public internal(set) var strides: [Int]
     /// Index of the first element in the storage (`torch.Tensor.storage_offset()`).
-    public internal(set) var storageOffset: Int
+    @exclusivity(unchecked) public internal(set) var storageOffset: Int
 
     /// Leaf flag set by the user (`requires_grad=True` on a leaf).
-    var leafRequiresGrad = false
+    @exclusivity(unchecked) var leafRequiresGrad = false
     /// The node that produced this tensor, or `nil` for a leaf (`grad_fn`).
-    public internal(set) var gradFn: Node?
+    @exclusivity(unchecked) public internal(set) var gradFn: Node?
     /// Whether a non-leaf keeps its gradient after backward (see `retainGrad()`).
-    var retainsGrad = false
+    @exclusivity(unchecked) var retainsGrad = false
     /// Whether a module registers this tensor as a parameter or buffer (see `Parameter`, `Buffer`).
     var moduleRole: ModuleRole?
     /// Set on views made by view ops (they share memory with a base tensor).
-    var isView = false
+    @exclusivity(unchecked) var isView = false
     /// Set for tensors made from Swift numbers, which take part in type promotion like Python scalars.
-    var isWrappedNumber = false
+    @exclusivity(unchecked) var isWrappedNumber = false
     /// The accumulated gradient (`.grad`): set by `backward()`, summed across calls, settable.
     public var grad: Tensor? {
         get { gradStorage }
@@ -42,7 +44,7 @@ public final class Tensor: @unchecked Sendable {
             gradStorage = newValue
         }
     }
-    var gradStorage: Tensor?
+    @exclusivity(unchecked) var gradStorage: Tensor?
 
     /// Creates a view over `storage`.
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int = 0) {
