@@ -8,18 +8,13 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Evaluate a trained run on a data set (default: the run's validation split).")
 
-    @Option(name: .customLong("run"), help: "The run folder written by `ember train`.")
-    var runFolder: String
+    @OptionGroup var trained: TrainedRunOptions
     @Option(help: "digits | diabetes | breast-cancer | PATH.csv (default: the run's own data, validation split).")
     var data: String?
-    @Option(help: "Weights to use: model (final) or best.")
-    var weights = "model"
 
     func run() throws {
         try reportingErrors {
-            let folder = URL(fileURLWithPath: runFolder)
-            let config = try RunConfig.read(from: folder)
-            let model = try loadTrainedModel(folder, config: config, weights: weights)
+            let (config, model) = try trained.load()
             let (x, y) = try evaluationData(config)
             let quality = evaluate(model, x: x, y: y, config: config)
             print("Rows: \(x.shape[0])")
@@ -70,19 +65,28 @@ struct EvalCommand: ParsableCommand {
     }
 }
 
-/// A trained model rebuilt from its run configuration and saved weights.
-func loadTrainedModel(_ folder: URL, config: RunConfig, weights: String) throws -> Module {
-    guard ["model", "best"].contains(weights) else {
-        throw CLIError("unknown --weights '\(weights)'; choose model (final) or best")
+/// The options naming a trained run and which of its weights to use (`eval`, `predict`).
+struct TrainedRunOptions: ParsableArguments {
+    @Option(name: .customLong("run"), help: "The run folder written by `ember train`.")
+    var runFolder: String
+    @Option(help: "Weights to use: model (final) or best.")
+    var weights = "model"
+
+    /// The run's configuration and its model rebuilt with the chosen saved weights, in eval mode.
+    func load() throws -> (RunConfig, Module) {
+        guard ["model", "best"].contains(weights) else {
+            throw CLIError("unknown --weights '\(weights)'; choose model (final) or best")
+        }
+        let folder = URL(fileURLWithPath: runFolder)
+        let config = try RunConfig.read(from: folder)
+        let url = folder.appendingPathComponent(weights == "best" ? RunFiles.best : RunFiles.model)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw CLIError("\(url.path) does not exist (has the run finished? --weights model|best)")
+        }
+        let model = try Init.withoutRandomInit { try makeModel(config) }  // the weights are loaded next
+        try model.load(from: url)
+        return (config, model.eval())
     }
-    let file = weights == "best" ? RunFiles.best : RunFiles.model
-    let url = folder.appendingPathComponent(file)
-    guard FileManager.default.fileExists(atPath: url.path) else {
-        throw CLIError("\(url.path) does not exist (has the run finished? --weights model|best)")
-    }
-    let model = try Init.withoutRandomInit { try makeModel(config) }  // the weights are loaded next
-    try model.load(from: url)
-    return model.eval()
 }
 
 /// A confusion matrix as text: rows are actual classes, columns predicted ones.

@@ -7,20 +7,15 @@ struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict", abstract: "Predict targets for the rows of a CSV file with a trained run.")
 
-    @Option(name: .customLong("run"), help: "The run folder written by `ember train`.")
-    var runFolder: String
+    @OptionGroup var trained: TrainedRunOptions
     @Option(help: "CSV file with the run's feature columns (a target column, if present, is ignored).")
     var input: String
     @Option(help: "Write the predictions to this CSV file instead of standard output.")
     var output: String?
-    @Option(help: "Weights to use: model (final) or best.")
-    var weights = "model"
 
     func run() throws {
         try reportingErrors {
-            let folder = URL(fileURLWithPath: runFolder)
-            let config = try RunConfig.read(from: folder)
-            let model = try loadTrainedModel(folder, config: config, weights: weights)
+            let (config, model) = try trained.load()
             let table = try CSVTable(contentsOf: URL(fileURLWithPath: input))
             let columns = try featureColumns(table, config: config)
             let x = standardize(try table.tensor(columns: columns), config)

@@ -38,7 +38,7 @@ extension TrainCommandTests {
         let config = try RunConfig.read(from: run)
         #expect(config.model == "resnet18" && config.inputFeatures == 16 && config.classes == ["0", "1"])
         #expect(try metricsColumns(run).count == 3)  // header + 2 epochs
-        let model = try loadTrainedModel(run, config: config, weights: "model")
+        let (_, model) = try TrainedRunOptions.parse(["--run", run.path, "--weights", "model"]).load()
         #expect(model is GreyResNet18)
         #expect(model.stateDict()["resnet.fc.weight"]?.shape == [2, 512])
         try EvalCommand.parse(["--run", run.path]).run()

@@ -383,22 +383,7 @@ struct ConvolutionTests {
     }
 
     @Test func residualBlockFromTheAPI() {
-        final class ResidualBlock: Module {
-            let conv1: Conv2d
-            let conv2: Conv2d
-            init(_ inChannels: Int, _ outChannels: Int) {
-                conv1 = Conv2d(inChannels, outChannels, kernelSize: 3, padding: 1)
-                conv2 = Conv2d(outChannels, outChannels, kernelSize: 3, padding: 1)
-                super.init()
-            }
-            override func forward(_ x: Tensor) -> Tensor {
-                let residual = x
-                var x = F.relu(conv1(x))
-                x = conv2(x)
-                x += residual
-                return F.relu(x)
-            }
-        }
+        // API.md's ResidualBlock (APIContractTests.swift), with its in-place `x += residual`.
         let block = ResidualBlock(3, 3).to(.float64)
         let x = Tensor.randn([2, 3, 5, 5], dtype: .float64, requiresGrad: true)
         let y = block(x)

@@ -438,12 +438,15 @@ func dense(_ t: Tensor) -> Tensor { t.detach().contiguous() }
 /// The number of cores kernels split their work across.
 let kernelThreads = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
+/// The work (elements touched) from which a kernel splits across cores.
+let parallelWorkThreshold = 1 << 15
+
 /// Calls `body` on consecutive sub-ranges of `0..<count` that together cover it, in parallel across
 /// the cores when `work` (elements touched) is large enough to pay for the threads, else once
 /// inline. The sub-ranges must be independent. Inside a part of another split kernel (a GEMM in a
 /// convolution spread over images), the work runs inline: the cores are already busy.
 func parallelRanges(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    let parts = work >= 1 << 15 ? Swift.min(count, kernelThreads) : 1
+    let parts = work >= parallelWorkThreshold ? Swift.min(count, kernelThreads) : 1
     guard parts > 1, ember_parallel_region() == 0 else {
         body(0..<count)
         return

@@ -23,7 +23,7 @@ extension Tensor {
 /// the element function, which the optimiser then inlines into a vectorised loop.
 @inline(__always)
 private func elementwise<Operands>(_ count: Int, _ operands: Operands, _ body: (Operands, Range<Int>) -> Void) {
-    if count < 1 << 15 {
+    if count < parallelWorkThreshold {  // inline, without the capture `parallelRanges` needs
         body(operands, 0..<count)
         return
     }

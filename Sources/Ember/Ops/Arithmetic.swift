@@ -155,11 +155,11 @@ extension Tensor {
         let dtype = resultType(self, e)
         let out: Tensor
         if dtype == self.dtype && dtype.isFloatingPoint && [1, 2, 3].contains(exponent) {
-            // PyTorch's fast path for small integer exponents: products, not `pow` calls.
-            let square = exponent == 1 ? self : arithmetic(.mul, self, self, dtype: dtype)
-            out =
-                exponent == 2
-                ? square : arithmetic(.mul, square, exponent == 1 ? .wrapping(1, dtype: .int64) : self, dtype: dtype)
+            // PyTorch's fast path for small integer exponents: products, not `pow` calls
+            // (x * 1 for a fresh copy, x * x, (x * x) * x).
+            let factor = exponent == 1 ? Tensor.wrapping(1, dtype: .int64) : self
+            let first = arithmetic(.mul, self, factor, dtype: dtype)
+            out = exponent == 3 ? arithmetic(.mul, first, self, dtype: dtype) : first
         } else {
             out = arithmetic(.pow, self, e, dtype: dtype)
         }
