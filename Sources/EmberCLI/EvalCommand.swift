@@ -19,9 +19,8 @@ struct EvalCommand: ParsableCommand {
             let quality = evaluate(model, x: x, y: y, config: config)
             print("Rows: \(x.shape[0])")
             print("Loss: \(String(format: "%.4f", quality.loss))")
-            if let accuracy = quality.accuracy {
+            if let accuracy = quality.accuracy, let predicted = quality.predictedClasses {
                 print("Accuracy: \(String(format: "%.2f", accuracy * 100))%")
-                let predicted = noGrad { model.eval()(x).argmax(dim: 1) }
                 print(confusionMatrix(actual: y, predicted: predicted, classes: config.classes!))
             }
             if let r2 = quality.r2, let rmse = quality.rmse {

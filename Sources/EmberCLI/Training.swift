@@ -318,9 +318,10 @@ final class TrainingRun {
     }
 }
 
-/// Loss and quality measures of `model` on standardised data, in evaluation mode.
+/// Loss and quality measures of `model` on standardised data, in evaluation mode, and for
+/// classification the predicted class of every row.
 func evaluate(_ model: Module, x: Tensor, y: Tensor, config: RunConfig)
-    -> (loss: Double, accuracy: Double?, r2: Double?, rmse: Double?)
+    -> (loss: Double, accuracy: Double?, r2: Double?, rmse: Double?, predictedClasses: Tensor?)
 {
     model.eval()
     defer { model.train() }
@@ -328,8 +329,8 @@ func evaluate(_ model: Module, x: Tensor, y: Tensor, config: RunConfig)
         let output = model(x)
         if config.task == .classification {
             let loss = F.crossEntropy(output, y).item()
-            let accuracy = output.argmax(dim: 1).eq(y).double().mean().item()
-            return (loss, accuracy, nil, nil)
+            let predicted = output.argmax(dim: 1)
+            return (loss, predicted.eq(y).double().mean().item(), nil, nil, predicted)
         }
         let loss = F.mseLoss(output, y).item()
         let scale = config.targetScale ?? 1
@@ -337,6 +338,6 @@ func evaluate(_ model: Module, x: Tensor, y: Tensor, config: RunConfig)
         let actual = y.double() * scale
         let residual = ((predicted - actual).pow(2)).sum().item()
         let total = ((actual - actual.mean()).pow(2)).sum().item()
-        return (loss, nil, total > 0 ? 1 - residual / total : 0, (residual / Double(y.shape[0])).squareRoot())
+        return (loss, nil, total > 0 ? 1 - residual / total : 0, (residual / Double(y.shape[0])).squareRoot(), nil)
     }
 }

@@ -55,7 +55,6 @@ private let gemmSplits = ember_gemm_threads_owned() != 0
 /// the longer side, at multiples of 16 so each band keeps whole BLAS micro-tiles) when the
 /// product is large enough to pay for the threads.
 private func splitGemm(m: Int, n: Int, k: Int, _ block: (Range<Int>, Range<Int>) -> Void) {
-    _ = blasAvailable
     let side = Swift.max(m, n)
     let parts = gemmSplits && m * n * k >= 1 << 20 ? Swift.min(kernelThreads, (side + 15) / 16) : 1
     guard parts > 1 else {
