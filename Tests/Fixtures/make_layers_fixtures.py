@@ -216,6 +216,14 @@ module_case("lstmcell_unbatched_no_bias", "LSTMCell", {"inputSize": 3, "hiddenSi
             [(True, "plain", [rn(3)])])
 module_case("grucell_f64", "GRUCell", {"inputSize": 3, "hiddenSize": 4}, [(True, "plain", [rn(2, 3, dtype=F64)])],
             dtype=F64)
+# Large enough that Ember cuts the batch into one band per core (odd sizes: uneven bands, vector tails).
+module_case("lstm_batch_bands", "LSTM", {"inputSize": 3, "hiddenSize": 9}, [(True, "plain", [rn(8, 15, 3)])])
+module_case("gru_batch_bands_bidirectional_h0", "GRU", {"inputSize": 3, "hiddenSize": 9, "bidirectional": True},
+            [(True, "h", [rn(8, 17, 3), rn(2, 17, 9)])])
+module_case("rnn_batch_bands_batch_first", "RNN", {"inputSize": 3, "hiddenSize": 15, "batchFirst": True},
+            [(True, "plain", [rn(15, 10, 3)])])
+module_case("rnn_relu_batch_bands_f64", "RNN", {"inputSize": 3, "hiddenSize": 15, "nonlinearity": "relu"},
+            [(True, "plain", [rn(10, 15, 3, dtype=F64)])], dtype=F64)
 
 
 # ----------------------------------------------------------------------------- functional

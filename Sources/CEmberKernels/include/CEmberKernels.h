@@ -212,6 +212,41 @@ void ember_radam_f32(ember_radam_args a, int64_t n, float *param, const float *g
 void ember_radam_f64(ember_radam_args a, int64_t n, double *param, const double *grad, double *exp_avg,
                      double *exp_avg_sq);
 
+// MARK: recurrent layers (recurrent.c)
+
+/// LSTM gates for one time step of `rows` batch rows: the pre-activations in `gates` (both
+/// projections and biases) become the activated gates i, f, g, o in place; then the cell state
+/// c = f·c_prev + i·g, tanh(c) and the output h = o·tanh(c).
+void ember_lstm_forward_rows_s(int64_t rows, int64_t hidden, float *gates, const float *cell_prev, float *cell,
+                               float *cell_tanh, float *out);
+void ember_lstm_forward_rows_d(int64_t rows, int64_t hidden, double *gates, const double *cell_prev,
+                               double *cell, double *cell_tanh, double *out);
+/// GRU gates for one time step of `rows` batch rows: the activated gates r, z, n, the hidden side
+/// of n (`W_hn h + b_hn`, kept for the backward pass) and h = (1 - z)·n + z·h_prev.
+void ember_gru_forward_rows_s(int64_t rows, int64_t hidden, const float *x_proj, const float *h_proj,
+                              const float *hidden_prev, float *gates, float *hidden_side, float *out);
+void ember_gru_forward_rows_d(int64_t rows, int64_t hidden, const double *x_proj, const double *h_proj,
+                              const double *hidden_prev, double *gates, double *hidden_side, double *out);
+
+/// LSTM back-propagation through one time step for `rows` batch rows: from the activated gates
+/// (i, f, g, o), the output and hidden-state gradients, tanh(c) and the previous cell state, the
+/// gate pre-activation gradients; `grad_c` is updated in place to the previous step's.
+void ember_lstm_backward_rows_s(int64_t rows, int64_t hidden, const float *gates, const float *grad_out,
+                                const float *grad_h, const float *cell_tanh, const float *cell_prev, float *grad_c,
+                                float *grad_gates);
+void ember_lstm_backward_rows_d(int64_t rows, int64_t hidden, const double *gates, const double *grad_out,
+                                const double *grad_h, const double *cell_tanh, const double *cell_prev,
+                                double *grad_c, double *grad_gates);
+/// GRU back-propagation through one time step for `rows` batch rows: the input-side and
+/// hidden-side gate gradients (they differ in the n gate) from the activated gates (r, z, n),
+/// `W_hn h + b_hn` and the previous hidden state; `grad_h` becomes the direct path z·dh.
+void ember_gru_backward_rows_s(int64_t rows, int64_t hidden, const float *gates, const float *grad_out,
+                               const float *hidden_side, const float *hidden_prev, float *grad_h, float *grad_ih,
+                               float *grad_hh);
+void ember_gru_backward_rows_d(int64_t rows, int64_t hidden, const double *gates, const double *grad_out,
+                               const double *hidden_side, const double *hidden_prev, double *grad_h,
+                               double *grad_ih, double *grad_hh);
+
 // MARK: vectorised float32 math (vmath.c)
 
 /// y[i] = exp(x[i]) for contiguous float32 arrays, within 2 ulp (libm's result outside the normal

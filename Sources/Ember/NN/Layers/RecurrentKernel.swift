@@ -1,3 +1,5 @@
+import CEmberKernels
+
 /// The fused recurrent layer shared by `RNN`, `LSTM`, `GRU` and their cells: one layer in one
 /// direction over a whole time-major sequence, recorded as a single autograd node.
 ///
@@ -86,7 +88,7 @@ private struct RecurrentTape {
         self.h0 = h0.detach().contiguous()
         self.c0 = c0?.detach().contiguous()
         weightIh = weights.ih.detach()
-        weightHh = weights.hh.detach()
+        weightHh = weights.hh.detach().contiguous()
         biasIh = weights.biasIh?.detach().contiguous()
         biasHh = weights.biasHh?.detach().contiguous()
         let sequence = [steps, batch, hidden]
@@ -103,8 +105,10 @@ private struct RecurrentTape {
     /// The time index processed at step `s`.
     func time(_ s: Int) -> Int { reverse ? steps - 1 - s : s }
 
-    /// The hidden state entering step `s`: `h0`, or the output of the previous step.
-    func hiddenBefore(_ s: Int) -> Tensor { s == 0 ? h0 : packed.select(dim: 0, index: time(s - 1)) }
+    /// The hidden state entering step `s` (`[B, H]`): `h0`, or the output of the previous step.
+    func hiddenBefore<T: FloatScalar>(_ s: Int, _: T.Type) -> UnsafeMutablePointer<T> {
+        s == 0 ? h0.base(T.self) : packed.base(T.self) + time(s - 1) * stepSize
+    }
 
     /// The LSTM cell state entering step `s`.
     func cellBefore<T: FloatScalar>(_ s: Int, _: T.Type) -> UnsafeMutablePointer<T> {
@@ -112,83 +116,141 @@ private struct RecurrentTape {
     }
 }
 
+typealias LSTMBackwardKernel<T> = (
+    Int64, Int64, UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>,
+    UnsafeMutablePointer<T>, UnsafeMutablePointer<T>
+) -> Void
+typealias LSTMForwardKernel<T> = (
+    Int64, Int64, UnsafeMutablePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>,
+    UnsafeMutablePointer<T>
+) -> Void
+typealias GRUForwardKernel<T> = (
+    Int64, Int64, UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>,
+    UnsafeMutablePointer<T>, UnsafeMutablePointer<T>
+) -> Void
+typealias GRUBackwardKernel<T> = (
+    Int64, Int64, UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>,
+    UnsafeMutablePointer<T>, UnsafeMutablePointer<T>
+) -> Void
+
+/// Element types with C kernels for the pointwise gate steps, forward and backward.
+protocol RecurrentKernelScalar: FloatScalar, SpatialKernelScalar {
+    static var lstmForwardRows: LSTMForwardKernel<Self> { get }
+    static var gruForwardRows: GRUForwardKernel<Self> { get }
+    static var lstmBackwardRows: LSTMBackwardKernel<Self> { get }
+    static var gruBackwardRows: GRUBackwardKernel<Self> { get }
+}
+
+extension Float: RecurrentKernelScalar {
+    static var lstmForwardRows: LSTMForwardKernel<Float> { ember_lstm_forward_rows_s }
+    static var gruForwardRows: GRUForwardKernel<Float> { ember_gru_forward_rows_s }
+    static var lstmBackwardRows: LSTMBackwardKernel<Float> { ember_lstm_backward_rows_s }
+    static var gruBackwardRows: GRUBackwardKernel<Float> { ember_gru_backward_rows_s }
+}
+
+extension Double: RecurrentKernelScalar {
+    static var lstmForwardRows: LSTMForwardKernel<Double> { ember_lstm_forward_rows_d }
+    static var gruForwardRows: GRUForwardKernel<Double> { ember_gru_forward_rows_d }
+    static var lstmBackwardRows: LSTMBackwardKernel<Double> { ember_lstm_backward_rows_d }
+    static var gruBackwardRows: GRUBackwardKernel<Double> { ember_gru_backward_rows_d }
+}
+
 /// The forward and backward kernels for one floating-point type.
-private enum RecurrentKernel<T: FloatScalar> {
+///
+/// The rows of a batch never meet inside a recurrent layer, so both passes cut the batch into one
+/// band per core and run every time step of a band on one worker: one fork and join per layer
+/// instead of one per step, and the pointwise gate kernels run in parallel too.
+private enum RecurrentKernel<T: RecurrentKernelScalar> {
     static func forward(_ tape: RecurrentTape) {
-        let (steps, batch, hidden, width) = (tape.steps, tape.batch, tape.hidden, tape.gateWidth)
-        // Input projection of every time step: one GEMM, plus b_ih.
-        let projected = Tensor(empty: [steps * batch, width], dtype: T.dtype, zeroed: false)
-        gemm(tape.x.view([steps * batch, tape.inputSize]), tape.weightIh.t(), into: projected)
-        if let b = tape.biasIh?.base(T.self) { addRows(projected.base(T.self), b, rows: steps * batch, width: width) }
-        // Hidden projection h W_hhᵀ + b_hh per step, into a buffer preset with b_hh.
-        let recurrent = Tensor(empty: [batch, width], dtype: T.dtype, zeroed: false)
-        let hw = recurrent.base(T.self)
-        let out = tape.packed.base(T.self)
-        let acts = tape.gates?.base(T.self)
-        let states = tape.states?.base(T.self)
-        let tanhC = tape.cellTanh?.base(T.self)
-        for s in 0..<steps {
-            let t = tape.time(s)
-            let before = tape.hiddenBefore(s)
-            if let b = tape.biasHh?.base(T.self) {
-                for row in 0..<batch { (hw + row * width).update(from: b, count: width) }
-            }
-            gemm(before, tape.weightHh.t(), into: recurrent, beta: tape.biasHh == nil ? 0 : 1)
-            let xw = projected.base(T.self) + t * batch * width
-            let h = out + t * tape.stepSize
-            let step = t * tape.stepSize
-            switch tape.mode {
-            case .rnnTanh:
-                for j in 0..<tape.stepSize { h[j] = xw[j] + hw[j] }
-                T.apply(.tanh, h, h, count: tape.stepSize)
-            case .rnnRelu:
-                for j in 0..<tape.stepSize { h[j] = Swift.max(xw[j] + hw[j], 0) }
-            case .lstm:
-                let cPrev = tape.cellBefore(s, T.self)
-                let (c, tc) = (states! + step, tanhC! + step)
-                for b in 0..<batch {
-                    let (x, r, a) = (xw + b * width, hw + b * width, acts! + t * batch * width + b * width)
-                    // Gates i, f, g, o: sigmoid, sigmoid, tanh, sigmoid of x W_ihᵀ + h W_hhᵀ.
-                    for k in 0..<width { a[k] = x[k] + r[k] }
-                    T.apply(.sigmoid, a, a, count: 2 * hidden)
-                    T.apply(.tanh, a + 2 * hidden, a + 2 * hidden, count: hidden)
-                    T.apply(.sigmoid, a + 3 * hidden, a + 3 * hidden, count: hidden)
-                    let j = b * hidden
-                    for k in 0..<hidden { c[j + k] = a[k + hidden] * cPrev[j + k] + a[k] * a[k + 2 * hidden] }
-                }
-                T.apply(.tanh, c, tc, count: tape.stepSize)
-                for b in 0..<batch {
-                    let o = acts! + t * batch * width + b * width + 3 * hidden
-                    for k in 0..<hidden { h[b * hidden + k] = o[k] * tc[b * hidden + k] }
-                }
-            case .gru:
-                let hPrev = before.base(T.self)
-                for b in 0..<batch {
-                    let (x, rw, a) = (xw + b * width, hw + b * width, acts! + t * batch * width + b * width)
-                    // Gates r, z: sigmoid of the sums; n = tanh(x_n + r · (W_hn h + b_hn)).
-                    for k in 0..<(2 * hidden) { a[k] = x[k] + rw[k] }
-                    T.apply(.sigmoid, a, a, count: 2 * hidden)
-                    for k in 0..<hidden { a[k + 2 * hidden] = x[k + 2 * hidden] + a[k] * rw[k + 2 * hidden] }
-                    T.apply(.tanh, a + 2 * hidden, a + 2 * hidden, count: hidden)
-                    for k in 0..<hidden {
-                        let (z, n, j) = (a[k + hidden], a[k + 2 * hidden], b * hidden + k)
-                        states![step + j] = rw[k + 2 * hidden]
-                        h[j] = (1 - z) * n + z * hPrev[j]
-                    }
-                }
-            }
+        let (steps, batch, width) = (tape.steps, tape.batch, tape.gateWidth)
+        // The pre-activations of every step, `x W_ihᵀ + b_ih + b_hh`, from one GEMM into a buffer
+        // preset with the biases; each step then adds `h W_hhᵀ` into its slice and activates it in
+        // place (LSTM: the saved gates; RNN: the outputs). GRU keeps `W_hh h + b_hh` apart, since
+        // its n gate scales the hidden side by r.
+        let projected: Tensor
+        switch tape.mode {
+        case .lstm: projected = tape.gates!
+        case .rnnTanh, .rnnRelu: projected = tape.packed
+        case .gru: projected = Tensor(empty: [steps * batch, width], dtype: T.dtype, zeroed: false)
+        }
+        let biases = tape.mode == .gru ? [tape.biasIh] : [tape.biasIh, tape.biasHh]
+        let bias = biases.compactMap { $0 }.reduce(nil as Tensor?) { sum, b in sum.map { $0 + b } ?? b }
+        if let bias { presetRows(projected.base(T.self), bias.base(T.self), rows: steps * batch, width: width) }
+        gemm(
+            tape.x.view([steps * batch, tape.inputSize]), tape.weightIh.t(),
+            into: projected.view([steps * batch, width]), beta: bias == nil ? 0 : 1)
+        // GRU's hidden side, per step, into a buffer preset with b_hh.
+        let recurrent = tape.mode == .gru ? Tensor(empty: [batch, width], dtype: T.dtype, zeroed: false) : projected
+        let pointers = Pointers(tape, projected: projected.base(T.self), recurrent: recurrent.base(T.self))
+        parallelRanges(batch, work: steps * batch * width * tape.hidden) { rows in
+            for s in 0..<steps { forwardStep(tape, pointers, step: s, rows: rows) }
         }
         if tape.mode == .lstm {
-            (out + steps * tape.stepSize).update(from: tape.cellBefore(steps, T.self), count: tape.stepSize)
+            let out = pointers.out + steps * tape.stepSize
+            out.update(from: tape.cellBefore(steps, T.self), count: tape.stepSize)
         }
     }
 
-    /// `rows` rows of `width` elements at `p`, each plus `b`.
-    static func addRows(_ p: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>, rows: Int, width: Int) {
-        for row in 0..<rows {
-            let r = p + row * width
-            for k in 0..<width { r[k] += b[k] }
+    /// The memory a pass reads and writes, taken once outside the parallel bands.
+    struct Pointers {
+        let out: UnsafeMutablePointer<T>
+        let weightHh: UnsafeMutablePointer<T>
+        let biasHh: UnsafeMutablePointer<T>?
+        let gates: UnsafeMutablePointer<T>?
+        let states: UnsafeMutablePointer<T>?
+        let cellTanh: UnsafeMutablePointer<T>?
+        /// Forward: the input projection `[T·B, gates·H]`; backward: the output gradient.
+        let projected: UnsafeMutablePointer<T>
+        /// Forward: the hidden projection `[B, gates·H]`; backward: the hidden-state gradient.
+        let recurrent: UnsafeMutablePointer<T>
+
+        init(_ tape: RecurrentTape, projected: UnsafeMutablePointer<T>, recurrent: UnsafeMutablePointer<T>) {
+            out = tape.packed.base(T.self)
+            weightHh = tape.weightHh.base(T.self)
+            biasHh = tape.biasHh?.base(T.self)
+            gates = tape.gates?.base(T.self)
+            states = tape.states?.base(T.self)
+            cellTanh = tape.cellTanh?.base(T.self)
+            self.projected = projected
+            self.recurrent = recurrent
         }
+    }
+
+    /// One time step of the batch rows `rows`.
+    static func forwardStep(_ tape: RecurrentTape, _ p: Pointers, step s: Int, rows: Range<Int>) {
+        let (batch, hidden, width) = (tape.batch, tape.hidden, tape.gateWidth)
+        let t = tape.time(s)
+        let step = t * tape.stepSize
+        let before = tape.hiddenBefore(s, T.self) + rows.lowerBound * hidden
+        let pre = p.projected + (t * batch + rows.lowerBound) * width
+        let (first, count) = (rows.lowerBound * hidden, rows.count * hidden)
+        guard tape.mode == .gru else {
+            T.gemm(false, true, rows.count, width, hidden, before, hidden, p.weightHh, hidden, 1, pre, width)
+            switch tape.mode {
+            case .rnnTanh: T.apply(.tanh, pre, pre, count: count)
+            case .rnnRelu: for j in 0..<count { pre[j] = Swift.max(pre[j], 0) }
+            default:
+                T.lstmForwardRows(
+                    Int64(rows.count), Int64(hidden), pre, tape.cellBefore(s, T.self) + first, p.states! + step + first,
+                    p.cellTanh! + step + first, p.out + step + first)
+            }
+            return
+        }
+        let hw = p.recurrent + rows.lowerBound * width
+        if let b = p.biasHh {
+            for row in 0..<rows.count { (hw + row * width).update(from: b, count: width) }
+        }
+        T.gemm(
+            false, true, rows.count, width, hidden, before, hidden, p.weightHh, hidden, p.biasHh == nil ? 0 : 1, hw,
+            width)
+        T.gruForwardRows(
+            Int64(rows.count), Int64(hidden), pre, hw, before, p.gates! + (t * batch + rows.lowerBound) * width,
+            p.states! + step + first, p.out + step + first)
+    }
+
+    /// `rows` rows of `width` elements at `p`, each a copy of `b`.
+    static func presetRows(_ p: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>, rows: Int, width: Int) {
+        for row in 0..<rows { (p + row * width).update(from: b, count: width) }
     }
 
     /// Gradients in the node's input order: x, h0, (c0), W_ih, W_hh, (b_ih, b_hh).
@@ -200,64 +262,12 @@ private enum RecurrentKernel<T: FloatScalar> {
         let gradHh = tape.mode == .gru ? Tensor(empty: [steps * batch, width], dtype: dtype, zeroed: false) : gradIh
         let gradH = Tensor.zeros([batch, hidden], dtype: dtype)
         let gradC = tape.mode == .lstm ? grad.select(dim: 0, index: steps).clone() : nil
-        let (g, out, dh, dc) = (grad.base(T.self), tape.packed.base(T.self), gradH.base(T.self), gradC?.base(T.self))
-        let acts = tape.gates?.base(T.self)
-        let states = tape.states?.base(T.self)
-        let tanhC = tape.cellTanh?.base(T.self)
-        for s in Swift.stride(from: steps - 1, through: 0, by: -1) {
-            let t = tape.time(s)
-            let step = t * tape.stepSize
-            let dIh = gradIh.base(T.self) + t * batch * width
-            let dHh = gradHh.base(T.self) + t * batch * width
-            switch tape.mode {
-            case .rnnTanh:
-                for j in 0..<tape.stepSize {
-                    let h = out[step + j]
-                    dIh[j] = (g[step + j] + dh[j]) * (1 - h * h)
-                }
-            case .rnnRelu:
-                for j in 0..<tape.stepSize { dIh[j] = out[step + j] > 0 ? g[step + j] + dh[j] : 0 }
-            case .lstm:
-                // Unwrapped once, outside the loops, so that the loops vectorise.
-                let (gates, cell, cellTanh) = (acts! + t * batch * width, dc!, tanhC! + step)
-                let cPrev = tape.cellBefore(s, T.self)
-                for b in 0..<batch {
-                    let (a, d, row) = (gates + b * width, dIh + b * width, b * hidden)
-                    let (gOut, gH, gC, tcs, cs) = (g + step + row, dh + row, cell + row, cellTanh + row, cPrev + row)
-                    for k in 0..<hidden {
-                        let (i, f, gg, o) = (a[k], a[k + hidden], a[k + 2 * hidden], a[k + 3 * hidden])
-                        let dht = gOut[k] + gH[k]
-                        let tc = tcs[k]
-                        let dct = gC[k] + dht * o * (1 - tc * tc)
-                        d[k] = dct * gg * i * (1 - i)
-                        d[k + hidden] = dct * cs[k] * f * (1 - f)
-                        d[k + 2 * hidden] = dct * i * (1 - gg * gg)
-                        d[k + 3 * hidden] = dht * tc * o * (1 - o)
-                        gC[k] = dct * f
-                    }
-                }
-            case .gru:
-                let (gates, hiddenSide) = (acts! + t * batch * width, states! + step)
-                let hPrev = tape.hiddenBefore(s).base(T.self)
-                for b in 0..<batch {
-                    let (a, di, dr, row) = (gates + b * width, dIh + b * width, dHh + b * width, b * hidden)
-                    let (gOut, gH, hn, hp) = (g + step + row, dh + row, hiddenSide + row, hPrev + row)
-                    for k in 0..<hidden {
-                        let (r, z, n) = (a[k], a[k + hidden], a[k + 2 * hidden])
-                        let dht = gOut[k] + gH[k]
-                        let dn = dht * (1 - z) * (1 - n * n)
-                        let dReset = dn * hn[k] * r * (1 - r)
-                        let dUpdate = dht * (hp[k] - n) * z * (1 - z)
-                        (di[k], di[k + hidden], di[k + 2 * hidden]) = (dReset, dUpdate, dn)
-                        (dr[k], dr[k + hidden], dr[k + 2 * hidden]) = (dReset, dUpdate, dn * r)
-                        gH[k] = dht * z
-                    }
-                }
+        let pointers = Pointers(tape, projected: grad.base(T.self), recurrent: gradH.base(T.self))
+        let (dIh, dHh, dc) = (gradIh.base(T.self), gradHh.base(T.self), gradC?.base(T.self))
+        parallelRanges(batch, work: steps * batch * width * hidden) { rows in
+            for s in Swift.stride(from: steps - 1, through: 0, by: -1) {
+                backwardStep(tape, pointers, step: s, rows: rows, gradIh: dIh, gradHh: dHh, gradC: dc)
             }
-            // dh ← dGates_hh · W_hh (plus GRU's direct path z·dh, already in dh).
-            gemm(
-                gradHh.narrow(dim: 0, start: t * batch, length: batch), tape.weightHh, into: gradH,
-                beta: tape.mode == .gru ? 1 : 0)
         }
 
         var grads: [Tensor?] = []
@@ -279,7 +289,7 @@ private enum RecurrentKernel<T: FloatScalar> {
             let before = Tensor(empty: [steps, batch, hidden], dtype: dtype, zeroed: false)
             for s in 0..<steps {
                 (before.base(T.self) + tape.time(s) * tape.stepSize)
-                    .update(from: tape.hiddenBefore(s).base(T.self), count: tape.stepSize)
+                    .update(from: tape.hiddenBefore(s, T.self), count: tape.stepSize)
             }
             let gw = Tensor(empty: tape.weightHh.shape, dtype: dtype, zeroed: false)
             gemm(gradHh.t(), before.view([steps * batch, hidden]), into: gw)
@@ -290,6 +300,43 @@ private enum RecurrentKernel<T: FloatScalar> {
             next { columnSums(gradHh) }
         }
         return grads
+    }
+
+    /// Back-propagation through time step `s` for the batch rows `rows`: the gate gradients of
+    /// the step, then `dh ← dGates_hh · W_hh` (plus GRU's direct path z·dh, already in dh).
+    static func backwardStep(
+        _ tape: RecurrentTape, _ p: Pointers, step s: Int, rows: Range<Int>, gradIh: UnsafeMutablePointer<T>,
+        gradHh: UnsafeMutablePointer<T>, gradC: UnsafeMutablePointer<T>?
+    ) {
+        let (batch, hidden, width) = (tape.batch, tape.hidden, tape.gateWidth)
+        let t = tape.time(s)
+        let first = rows.lowerBound * hidden
+        let (g, out, dh) = (
+            p.projected + t * tape.stepSize + first, p.out + t * tape.stepSize + first, p.recurrent + first
+        )
+        let dIh = gradIh + (t * batch + rows.lowerBound) * width
+        let dHh = gradHh + (t * batch + rows.lowerBound) * width
+        switch tape.mode {
+        case .rnnTanh:
+            for j in 0..<(rows.count * hidden) {
+                let h = out[j]
+                dIh[j] = (g[j] + dh[j]) * (1 - h * h)
+            }
+        case .rnnRelu:
+            for j in 0..<(rows.count * hidden) { dIh[j] = out[j] > 0 ? g[j] + dh[j] : 0 }
+        case .lstm:
+            let cPrev = tape.cellBefore(s, T.self) + first
+            T.lstmBackwardRows(
+                Int64(rows.count), Int64(hidden), p.gates! + (t * batch + rows.lowerBound) * width, g, dh,
+                p.cellTanh! + t * tape.stepSize + first, cPrev, gradC! + first, dIh)
+        case .gru:
+            T.gruBackwardRows(
+                Int64(rows.count), Int64(hidden), p.gates! + (t * batch + rows.lowerBound) * width, g,
+                p.states! + t * tape.stepSize + first, tape.hiddenBefore(s, T.self) + first, dh, dIh, dHh)
+        }
+        T.gemm(
+            false, false, rows.count, hidden, width, dHh, width, p.weightHh, hidden, tape.mode == .gru ? 1 : 0, dh,
+            hidden)
     }
 
     /// Sums of each column of a contiguous matrix, as one GEMM with a row of ones.
