@@ -426,6 +426,26 @@ struct ConvolutionTests {
         #expect((whole.2 - chunked.2).abs().max().item() < 1e-12)
     }
 
+    /// A convolution whose GEMMs are large enough to be cut into bands across cores gives the
+    /// numbers of the same convolution run two output channels at a time (GEMMs too small to cut),
+    /// forward and backward.
+    @Test func gemmBandsDoNotChangeResults() {
+        Ember.manualSeed(5)
+        let x = Tensor.randn([2, 16, 20, 20], dtype: .float64, requiresGrad: true)
+        let w = Tensor.randn([32, 16, 3, 3], dtype: .float64, requiresGrad: true)
+        let dy = Tensor.randn([2, 32, 20, 20], dtype: .float64)
+        let whole = F.conv2d(x, w, padding: 1)
+        (whole * dy).sum().backward()
+        let (wholeInputGrad, wholeWeightGrad) = (x.grad!, w.grad!)
+        x.grad = nil
+        let pieces = w.detach().split(2, dim: 0).map { $0.clone().requiresGrad() }
+        let outputs = pieces.map { F.conv2d(x, $0, padding: 1) }
+        (Tensor.cat(outputs, dim: 1) * dy).sum().backward()
+        #expect((whole - Tensor.cat(outputs, dim: 1)).abs().max().item() < 1e-12)
+        #expect((wholeInputGrad - x.grad!).abs().max().item() < 1e-12)
+        #expect((wholeWeightGrad - Tensor.cat(pieces.map { $0.grad! }, dim: 0)).abs().max().item() < 1e-12)
+    }
+
     @Test func gradFnNames() {
         let x = Tensor.randn([1, 2, 4, 4], requiresGrad: true)
         #expect(F.conv2d(x, Tensor.randn([3, 2, 3, 3])).gradFn?.name == "ConvolutionBackward0")

@@ -93,6 +93,49 @@ private let normalizationGradchecks: [GradcheckCase] = [
         #expect(bn.runningVar!.toArray(as: Float.self) == [Float](repeating: 1, count: 8))
     }
 
+    /// Inputs large enough that the kernels split their groups across cores (and layer and group
+    /// norm add per-core partial sums of the shared affine gradients) agree with the formulas
+    /// written with tensor ops, forward and backward, in float64.
+    @Test(arguments: ["batch_norm", "layer_norm", "group_norm"])
+    func largeInputsMatchTheComposedFormula(_ kind: String) {
+        Ember.manualSeed(11)
+        let eps = 1e-5
+        let (shape, affine, statDims): ([Int], [Int], [Int]) =
+            switch kind {
+            case "batch_norm": ([8, 6, 900], [1, 6, 1], [0, 2])
+            case "layer_norm": ([300, 120], [1, 120], [1])
+            default: ([6, 8, 800], [1, 8, 1], [2])
+            }
+        let x = Tensor.randn(shape, dtype: .float64, requiresGrad: true)
+        let w = Tensor.randn([affine.reduce(1, *)], dtype: .float64, requiresGrad: true)
+        let b = Tensor.randn([affine.reduce(1, *)], dtype: .float64, requiresGrad: true)
+        let upstream = Tensor.randn(shape, dtype: .float64)
+        func run(_ f: () -> Tensor) -> [Tensor] {
+            for t in [x, w, b] { t.grad = nil }
+            let y = f()
+            (y * upstream).sum().backward()
+            return [y.detach(), x.grad!, w.grad!, b.grad!]
+        }
+        let fused = run {
+            switch kind {
+            case "batch_norm": F.batchNorm(x, runningMean: nil, runningVar: nil, weight: w, bias: b, training: true)
+            case "layer_norm": F.layerNorm(x, normalizedShape: [120], weight: w, bias: b)
+            default: F.groupNorm(x, numGroups: 4, weight: w, bias: b)
+            }
+        }
+        let composed = run {
+            let grouped = kind == "group_norm" ? x.view([6, 4, 1600]) : x
+            let mean = grouped.mean(dim: statDims, keepdim: true)
+            let centered = grouped - mean
+            let variance = (centered * centered).mean(dim: statDims, keepdim: true)
+            let normalized = (centered / (variance + eps).sqrt()).view(shape)
+            return normalized * w.view(affine) + b.view(affine)
+        }
+        for (a, e) in zip(fused, composed) {
+            #expect((a - e).abs().max().item() < 1e-9)
+        }
+    }
+
     @Test func batchNormCountsBatchesOnlyInTraining() {
         let bn = BatchNorm1d(3)
         _ = bn(Tensor.randn([4, 3]))

@@ -41,11 +41,7 @@ typealias MaxPoolBackwardKernel<T> = (
 
 /// Element types with C convolution and pooling kernels (`Float` and `Double`), so the drivers
 /// are written once.
-protocol SpatialKernelScalar: TensorScalar, BinaryFloatingPoint {
-    /// Row-major `c = a·b + beta·c` with either operand transposed (BLAS when loaded).
-    static func gemm(
-        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int,
-        _ b: UnsafePointer<Self>, _ ldb: Int, _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+protocol SpatialKernelScalar: GemmScalar, BinaryFloatingPoint {
     static var im2col: Im2colKernel<Self> { get }
     static var col2im: Col2imKernel<Self> { get }
     static var chunkToBatch: ChunkToBatchKernel<Self> { get }
@@ -62,15 +58,6 @@ protocol SpatialKernelScalar: TensorScalar, BinaryFloatingPoint {
 }
 
 extension Float: SpatialKernelScalar {
-    static func gemm(
-        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
-        _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
-    ) {
-        _ = blasAvailable
-        ember_sgemm(
-            transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), b, Int64(ldb), beta, c,
-            Int64(ldc))
-    }
     static var im2col: Im2colKernel<Float> { ember_im2col_s }
     static var col2im: Col2imKernel<Float> { ember_col2im_s }
     static var chunkToBatch: ChunkToBatchKernel<Float> { ember_chunk_to_batch_s }
@@ -87,15 +74,6 @@ extension Float: SpatialKernelScalar {
 }
 
 extension Double: SpatialKernelScalar {
-    static func gemm(
-        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
-        _ b: UnsafePointer<Double>, _ ldb: Int, _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int
-    ) {
-        _ = blasAvailable
-        ember_dgemm(
-            transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), b, Int64(ldb), beta, c,
-            Int64(ldc))
-    }
     static var im2col: Im2colKernel<Double> { ember_im2col_d }
     static var col2im: Col2imKernel<Double> { ember_col2im_d }
     static var chunkToBatch: ChunkToBatchKernel<Double> { ember_chunk_to_batch_d }

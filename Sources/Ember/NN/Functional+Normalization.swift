@@ -36,32 +36,88 @@ struct NormStatistics {
     var invstd: [Double]
 }
 
-/// The fused normalisation kernels for one floating-point type.
+/// The fused normalisation kernels for one floating-point type. Groups are independent, so every
+/// pass is split across cores by group; sums run in `Double` over four interleaved accumulators
+/// (independent chains the compiler can vectorise).
 private enum NormKernel<T: FloatScalar> {
-    /// Mean and biased variance of each group.
-    static func moments(_ x: UnsafeMutablePointer<T>, _ layout: NormLayout) -> (mean: [Double], variance: [Double]) {
-        var mean = [Double](repeating: 0, count: layout.groups)
-        var variance = [Double](repeating: 0, count: layout.groups)
-        let n = Double(layout.groupSize)
-        for q in 0..<layout.groups {
-            var sum = 0.0
-            for p in 0..<layout.outer {
-                let row = x + layout.rowOffset(p, q)
-                for i in 0..<layout.rowLength { sum += Double(row[i]) }
-            }
-            let m = sum / n
-            var squares = 0.0
-            for p in 0..<layout.outer {
-                let row = x + layout.rowOffset(p, q)
-                for i in 0..<layout.rowLength {
-                    let d = Double(row[i]) - m
-                    squares += d * d
-                }
-            }
-            mean[q] = m
-            variance[q] = squares / n
+    /// Calls `body` for the groups of each core's part of the work (inline when it is small);
+    /// `body` gets the part's index among `parts` and its groups.
+    static func forEachPart(_ layout: NormLayout, parts: Int, _ body: (_ part: Int, _ groups: Range<Int>) -> Void) {
+        let groups = layout.groups
+        parallelRanges(parts, work: groups * layout.groupSize) { range in
+            for part in range { body(part, part * groups / parts..<(part + 1) * groups / parts) }
         }
-        return (mean, variance)
+    }
+
+    /// The number of parts `forEachPart` cuts the groups into.
+    static func partCount(_ layout: NormLayout) -> Int { Swift.max(1, Swift.min(kernelThreads, layout.groups)) }
+
+    /// `Σ x[i]` and `Σ (x[i] - shift)²` over `n` contiguous elements.
+    @inline(__always)
+    static func sums(_ x: UnsafeMutablePointer<T>, _ n: Int, shift: Double) -> (Double, Double) {
+        var (s, q) = (SIMD4<Double>(), SIMD4<Double>())
+        var i = 0
+        while i + 4 <= n {
+            let v = SIMD4(Double(x[i]), Double(x[i + 1]), Double(x[i + 2]), Double(x[i + 3])) - shift
+            s += v
+            q += v * v
+            i += 4
+        }
+        var (tailS, tailQ) = (0.0, 0.0)
+        while i < n {
+            let v = Double(x[i]) - shift
+            tailS += v
+            tailQ += v * v
+            i += 1
+        }
+        return (s.sum() + tailS + shift * Double(n), q.sum() + tailQ)
+    }
+
+    /// `Σ g[i]` and `Σ g[i]·(x[i] - mean)` over `n` contiguous elements.
+    @inline(__always)
+    static func gradientSums(
+        _ g: UnsafeMutablePointer<T>, _ x: UnsafeMutablePointer<T>, _ n: Int, mean: Double
+    ) -> (Double, Double) {
+        var (sg, sgx) = (SIMD4<Double>(), SIMD4<Double>())
+        var i = 0
+        while i + 4 <= n {
+            let gv = SIMD4(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
+            let xv = SIMD4(Double(x[i]), Double(x[i + 1]), Double(x[i + 2]), Double(x[i + 3])) - mean
+            sg += gv
+            sgx += gv * xv
+            i += 4
+        }
+        var (tailG, tailGX) = (0.0, 0.0)
+        while i < n {
+            let gi = Double(g[i])
+            tailG += gi
+            tailGX += gi * (Double(x[i]) - mean)
+            i += 1
+        }
+        return (sg.sum() + tailG, sgx.sum() + tailGX)
+    }
+
+    /// Mean and biased variance of each group (two passes, the second about the mean).
+    static func moments(_ x: UnsafeMutablePointer<T>, _ layout: NormLayout) -> (mean: [Double], variance: [Double]) {
+        let mean = UnsafeMutableBufferPointer<Double>.allocate(capacity: layout.groups)
+        let variance = UnsafeMutableBufferPointer<Double>.allocate(capacity: layout.groups)
+        defer {
+            mean.deallocate()
+            variance.deallocate()
+        }
+        let n = Double(layout.groupSize)
+        forEachPart(layout, parts: partCount(layout)) { _, groups in
+            for q in groups {
+                var sum = 0.0
+                for p in 0..<layout.outer { sum += sums(x + layout.rowOffset(p, q), layout.rowLength, shift: 0).0 }
+                let m = sum / n
+                var squares = 0.0
+                for p in 0..<layout.outer { squares += sums(x + layout.rowOffset(p, q), layout.rowLength, shift: m).1 }
+                mean[q] = m
+                variance[q] = squares / n
+            }
+        }
+        return (Array(mean), Array(variance))
     }
 
     /// `y = (x - mean) * invstd * weight + bias`.
@@ -69,76 +125,85 @@ private enum NormKernel<T: FloatScalar> {
         _ x: UnsafeMutablePointer<T>, _ y: UnsafeMutablePointer<T>, _ layout: NormLayout, _ stats: NormStatistics,
         weight: UnsafeMutablePointer<T>?, bias: UnsafeMutablePointer<T>?
     ) {
-        for q in 0..<layout.groups {
-            let base = layout.affineBase(q)
-            let mean = stats.mean[q]
-            let invstd = stats.invstd[q]
-            for p in 0..<layout.outer {
-                let offset = layout.rowOffset(p, q)
-                for j in 0..<layout.chunks {
-                    let scale = invstd * (weight.map { Double($0[base + j]) } ?? 1)
-                    let shift = (bias.map { Double($0[base + j]) } ?? 0) - mean * scale
-                    let s = T(scale)
-                    let b = T(shift)
-                    let start = offset + j * layout.chunkLength
-                    for i in start..<(start + layout.chunkLength) { y[i] = x[i] * s + b }
+        forEachPart(layout, parts: partCount(layout)) { _, groups in
+            for q in groups {
+                let base = layout.affineBase(q)
+                let mean = stats.mean[q]
+                let invstd = stats.invstd[q]
+                for p in 0..<layout.outer {
+                    let offset = layout.rowOffset(p, q)
+                    for j in 0..<layout.chunks {
+                        let scale = invstd * (weight.map { Double($0[base + j]) } ?? 1)
+                        let shift = (bias.map { Double($0[base + j]) } ?? 0) - mean * scale
+                        let s = T(scale)
+                        let b = T(shift)
+                        let start = offset + j * layout.chunkLength
+                        for i in start..<(start + layout.chunkLength) { y[i] = x[i] * s + b }
+                    }
                 }
             }
         }
     }
 
     /// Gradients of input, weight and bias. With `batchStatistics` the mean and variance are
-    /// functions of `x` (training batch norm, layer and group norm), otherwise constants.
+    /// functions of `x` (training batch norm, layer and group norm), otherwise constants. Groups
+    /// that share affine parameters (layer and group norm) add into per-part sums, added up last.
     static func backward(
         _ g: UnsafeMutablePointer<T>, _ x: UnsafeMutablePointer<T>, _ layout: NormLayout, _ stats: NormStatistics,
         weight: UnsafeMutablePointer<T>?, batchStatistics: Bool, gradInput: UnsafeMutablePointer<T>?
     ) -> (weight: [Double], bias: [Double]) {
-        var gradWeight = [Double](repeating: 0, count: layout.affineCount)
-        var gradBias = [Double](repeating: 0, count: layout.affineCount)
+        let parts = partCount(layout)
+        let count = layout.affineCount
+        // Per part: weight sums, then bias sums.
+        let partial = UnsafeMutableBufferPointer<Double>.allocate(capacity: parts * 2 * count)
+        defer { partial.deallocate() }
+        partial.initialize(repeating: 0)
         let n = Double(layout.groupSize)
-        for q in 0..<layout.groups {
-            let base = layout.affineBase(q)
-            let mean = stats.mean[q]
-            let invstd = stats.invstd[q]
-            // Sums over the group of g·w and g·w·x̂ (the two means in PyTorch's formula).
-            var sumGW = 0.0
-            var sumGWX = 0.0
-            for p in 0..<layout.outer {
-                let offset = layout.rowOffset(p, q)
-                for j in 0..<layout.chunks {
-                    let w = weight.map { Double($0[base + j]) } ?? 1
-                    var sumG = 0.0
-                    var sumGX = 0.0
-                    let start = offset + j * layout.chunkLength
-                    for i in start..<(start + layout.chunkLength) {
-                        let gi = Double(g[i])
-                        sumG += gi
-                        sumGX += gi * (Double(x[i]) - mean)
+        forEachPart(layout, parts: parts) { part, groups in
+            let (gradWeight, gradBias) = (
+                partial.baseAddress! + part * 2 * count, partial.baseAddress! + (part * 2 + 1) * count
+            )
+            for q in groups {
+                let base = layout.affineBase(q)
+                let mean = stats.mean[q]
+                let invstd = stats.invstd[q]
+                // Sums over the group of g·w and g·w·x̂ (the two means in PyTorch's formula).
+                var sumGW = 0.0
+                var sumGWX = 0.0
+                for p in 0..<layout.outer {
+                    let offset = layout.rowOffset(p, q)
+                    for j in 0..<layout.chunks {
+                        let w = weight.map { Double($0[base + j]) } ?? 1
+                        let start = offset + j * layout.chunkLength
+                        var (sumG, sumGX) = gradientSums(g + start, x + start, layout.chunkLength, mean: mean)
+                        sumGX *= invstd
+                        gradBias[base + j] += sumG
+                        gradWeight[base + j] += sumGX
+                        sumGW += sumG * w
+                        sumGWX += sumGX * w
                     }
-                    sumGX *= invstd
-                    gradBias[base + j] += sumG
-                    gradWeight[base + j] += sumGX
-                    sumGW += sumG * w
-                    sumGWX += sumGX * w
                 }
-            }
-            guard let gradInput else { continue }
-            let meanGW = batchStatistics ? sumGW / n : 0
-            let meanGWX = batchStatistics ? sumGWX / n : 0
-            // invstd · (g·w − mean(g·w) − x̂ · mean(g·w·x̂)) = g·(invstd·w) + x·k1 + k0.
-            let k1 = -invstd * invstd * meanGWX
-            let k0 = T(-invstd * meanGW - mean * k1)
-            let kx = T(k1)
-            for p in 0..<layout.outer {
-                let offset = layout.rowOffset(p, q)
-                for j in 0..<layout.chunks {
-                    let scale = T(invstd * (weight.map { Double($0[base + j]) } ?? 1))
-                    let start = offset + j * layout.chunkLength
-                    for i in start..<(start + layout.chunkLength) { gradInput[i] = g[i] * scale + x[i] * kx + k0 }
+                guard let gradInput else { continue }
+                let meanGW = batchStatistics ? sumGW / n : 0
+                let meanGWX = batchStatistics ? sumGWX / n : 0
+                // invstd · (g·w − mean(g·w) − x̂ · mean(g·w·x̂)) = g·(invstd·w) + x·k1 + k0.
+                let k1 = -invstd * invstd * meanGWX
+                let k0 = T(-invstd * meanGW - mean * k1)
+                let kx = T(k1)
+                for p in 0..<layout.outer {
+                    let offset = layout.rowOffset(p, q)
+                    for j in 0..<layout.chunks {
+                        let scale = T(invstd * (weight.map { Double($0[base + j]) } ?? 1))
+                        let start = offset + j * layout.chunkLength
+                        for i in start..<(start + layout.chunkLength) { gradInput[i] = g[i] * scale + x[i] * kx + k0 }
+                    }
                 }
             }
         }
-        return (gradWeight, gradBias)
+        let sum = { (offset: Int) in
+            (0..<count).map { i in (0..<parts).reduce(0.0) { $0 + partial[($1 * 2 + offset) * count + i] } }
+        }
+        return (sum(0), sum(1))
     }
 }
 

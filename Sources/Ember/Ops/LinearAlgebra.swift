@@ -71,42 +71,70 @@ private func splitGemm(m: Int, n: Int, k: Int, _ block: (Range<Int>, Range<Int>)
     }
 }
 
+/// The element types GEMM runs on: `Float` and `Double`.
+protocol GemmScalar: TensorScalar, Numeric {
+    /// One single-threaded row-major `c = alpha·op(a)·op(b) + beta·c` (BLAS when loaded).
+    static var gemmKernel:
+        (
+            Int32, Int32, Int64, Int64, Int64, Self, UnsafePointer<Self>?, Int64, UnsafePointer<Self>?, Int64, Self,
+            UnsafeMutablePointer<Self>?, Int64
+        ) -> Void
+    { get }
+}
+
+extension Float: GemmScalar {
+    static var gemmKernel:
+        (
+            Int32, Int32, Int64, Int64, Int64, Float, UnsafePointer<Float>?, Int64, UnsafePointer<Float>?, Int64, Float,
+            UnsafeMutablePointer<Float>?, Int64
+        ) -> Void
+    { ember_sgemm }
+}
+
+extension Double: GemmScalar {
+    static var gemmKernel:
+        (
+            Int32, Int32, Int64, Int64, Int64, Double, UnsafePointer<Double>?, Int64, UnsafePointer<Double>?, Int64,
+            Double,
+            UnsafeMutablePointer<Double>?, Int64
+        ) -> Void
+    { ember_dgemm }
+}
+
+extension GemmScalar {
+    /// Row-major `c = alpha·op(a)·op(b) + beta·c` for an m×n result with inner size k, where
+    /// `op(x)` is `x` or, when `trans`, `xᵀ` read from the same memory; large products are cut
+    /// into one band per core (nested calls from a parallel kernel run whole).
+    static func gemm(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, alpha: Self = 1, _ a: UnsafePointer<Self>,
+        _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int, _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int
+    ) {
+        _ = blasAvailable
+        splitGemm(m: m, n: n, k: k) { rows, cols in
+            gemmKernel(
+                transA ? 1 : 0, transB ? 1 : 0, Int64(rows.count), Int64(cols.count), Int64(k), alpha,
+                a + (transA ? rows.lowerBound : rows.lowerBound * lda), Int64(lda),
+                b + (transB ? cols.lowerBound * ldb : cols.lowerBound), Int64(ldb), beta,
+                c + rows.lowerBound * ldc + cols.lowerBound, Int64(ldc))
+        }
+    }
+}
+
 /// `out = beta * out + alpha * a @ b` for 2-D tensors of one float dtype; `out` is contiguous.
 func gemm(_ a: Tensor, _ b: Tensor, into out: Tensor, alpha: Double = 1, beta: Double = 0) {
-    _ = blasAvailable
     let m = a.shape[0]
     let k = a.shape[1]
     let n = b.shape[1]
     let x = GemmOperand(a)
     let y = GemmOperand(b)
-    let (ta, tb, lda, ldb, ldc) = (
-        Int32(x.transposed ? 1 : 0), Int32(y.transposed ? 1 : 0), x.leadingDimension, y.leadingDimension,
-        Swift.max(n, 1)
-    )
-    // Offsets of the first element of rows `rows` of op(A), columns `cols` of op(B), and of C.
-    let offsets = { (rows: Range<Int>, cols: Range<Int>) in
-        (
-            x.transposed ? rows.lowerBound : rows.lowerBound * lda,
-            y.transposed ? cols.lowerBound * ldb : cols.lowerBound, rows.lowerBound * ldc + cols.lowerBound
-        )
+    func run<T: GemmScalar & BinaryFloatingPoint>(_: T.Type) {
+        T.gemm(
+            x.transposed, y.transposed, m, n, k, alpha: T(alpha), x.tensor.base(T.self), x.leadingDimension,
+            y.tensor.base(T.self), y.leadingDimension, T(beta), out.base(T.self), Swift.max(n, 1))
     }
     switch out.dtype {
-    case .float32:
-        let (pa, pb, pc) = (x.tensor.base(Float.self), y.tensor.base(Float.self), out.base(Float.self))
-        splitGemm(m: m, n: n, k: k) { rows, cols in
-            let (oa, ob, oc) = offsets(rows, cols)
-            ember_sgemm(
-                ta, tb, Int64(rows.count), Int64(cols.count), Int64(k), Float(alpha), pa + oa, Int64(lda), pb + ob,
-                Int64(ldb), Float(beta), pc + oc, Int64(ldc))
-        }
-    case .float64:
-        let (pa, pb, pc) = (x.tensor.base(Double.self), y.tensor.base(Double.self), out.base(Double.self))
-        splitGemm(m: m, n: n, k: k) { rows, cols in
-            let (oa, ob, oc) = offsets(rows, cols)
-            ember_dgemm(
-                ta, tb, Int64(rows.count), Int64(cols.count), Int64(k), alpha, pa + oa, Int64(lda), pb + ob,
-                Int64(ldb), beta, pc + oc, Int64(ldc))
-        }
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
     default:
         // Integer matmul: a plain triple loop (rare; PyTorch supports it too).
         let pa = a.contiguous()
