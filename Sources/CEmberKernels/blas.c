@@ -97,8 +97,3 @@ void ember_print_error(const char *message) {
     fputs(message, stderr);
     fflush(stderr);
 }
-
-// Whether the calling thread is a worker of a parallel kernel (nested kernels then run inline).
-static _Thread_local int parallel_region = 0;
-int ember_parallel_region(void) { return parallel_region; }
-void ember_set_parallel_region(int inside) { parallel_region = inside; }

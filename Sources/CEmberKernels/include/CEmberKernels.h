@@ -29,11 +29,17 @@ void ember_dgemm_builtin(int transA, int transB, int64_t m, int64_t n, int64_t k
                          const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
                          double *c, int64_t ldc);
 
+// MARK: worker threads (parallel.c)
+
+/// One part of a job split across cores: `fn(context, part)`.
+typedef void (*ember_task_fn)(void *context, int64_t part);
+/// Runs `fn(context, p)` for every part p in [0, parts) on Ember's worker threads and the calling
+/// thread, and returns when all are done. Parts run inline when there is one part or one core,
+/// or while another thread's job is running.
+void ember_parallel_run(int64_t parts, ember_task_fn fn, void *context);
 /// 1 on a thread that is running one part of a kernel split across cores (nested kernels then run
 /// their work inline instead of splitting it again).
 int ember_parallel_region(void);
-/// Marks the calling thread as inside (1) or outside (0) such a part.
-void ember_set_parallel_region(int inside);
 
 /// Writes a message to standard error (Swift 6 treats C's `stderr` global as unsafe shared state).
 void ember_print_error(const char *message);

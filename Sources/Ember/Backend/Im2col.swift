@@ -1,5 +1,4 @@
 import CEmberKernels
-import Dispatch
 
 #if canImport(Darwin)
     import Darwin
@@ -423,24 +422,26 @@ let parallelWorkThreshold = 1 << 15
 /// the cores when `work` (elements touched) is large enough to pay for the threads, else once
 /// inline. The sub-ranges must be independent. Inside a part of another split kernel (a GEMM in a
 /// convolution spread over images), the work runs inline: the cores are already busy.
-func parallelRanges(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    let parts = work >= parallelWorkThreshold ? Swift.min(count, kernelThreads) : 1
+///
+/// `partsPerCore` above 1 cuts the range finer than one part per core: threads take parts as
+/// they come free, so a core shared with another busy process does less of the work.
+func parallelRanges(_ count: Int, work: Int, partsPerCore: Int = 1, _ body: (Range<Int>) -> Void) {
+    let parts = work >= parallelWorkThreshold ? Swift.min(count, kernelThreads * partsPerCore) : 1
     guard parts > 1, ember_parallel_region() == 0 else {
         body(0..<count)
         return
     }
     withoutActuallyEscaping(body) { body in
-        let shared = UncheckedSendableBox(body)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            ember_set_parallel_region(1)
-            defer { ember_set_parallel_region(0) }
-            shared.value(part * count / parts..<(part + 1) * count / parts)
+        var job = (count: count, parts: parts, body: body)
+        withUnsafeMutablePointer(to: &job) { job in
+            ember_parallel_run(
+                Int64(parts),
+                { context, part in
+                    let job = context!.assumingMemoryBound(
+                        to: (count: Int, parts: Int, body: (Range<Int>) -> Void).self)
+                    let (count, parts, part) = (job.pointee.count, job.pointee.parts, Int(part))
+                    job.pointee.body(part * count / parts..<(part + 1) * count / parts)
+                }, job)
         }
     }
-}
-
-/// Hands a value to `concurrentPerform` workers; the caller guarantees they touch disjoint memory.
-struct UncheckedSendableBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -27,10 +27,7 @@ private func elementwise<Operands>(_ count: Int, _ operands: Operands, _ body: (
         body(operands, 0..<count)
         return
     }
-    withoutActuallyEscaping(body) { body in
-        let shared = UncheckedSendableBox((body, operands))
-        parallelRanges(count, work: count) { range in shared.value.0(shared.value.1, range) }
-    }
+    parallelRanges(count, work: count, partsPerCore: 4) { range in body(operands, range) }
 }
 
 /// `out[i] = f(a[i])`, with `a` broadcast to `out`'s shape.

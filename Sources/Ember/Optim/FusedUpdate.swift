@@ -1,5 +1,3 @@
-import Dispatch
-
 #if canImport(Darwin)
     import Darwin
 #elseif canImport(Glibc)
@@ -38,9 +36,6 @@ struct UpdateOperands: @unchecked Sendable {
 /// Parameters with at least this many elements are updated by several threads.
 let parallelUpdateThreshold = 65_536
 
-/// The number of cores the update kernels split work across.
-let updateThreadCount: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-
 /// Runs `kernel(count, operands)` over `parameter`, its `gradient` and `state` (operands 0, 1,
 /// 2...; `nil` state entries stay `nil`) and bumps the parameter's version, as an in-place op does.
 ///
@@ -64,17 +59,8 @@ func fusedUpdate(
         pointers: ([target, grad] + state).map { t in
             t.map { UnsafeMutableRawPointer($0.storage.data) + $0.storageOffset * $0.dtype.itemSize }
         })
-    let count = target.count
-    let chunks = count >= parallelUpdateThreshold ? updateThreadCount : 1
-    if chunks == 1 {
-        kernel(count, operands)
-    } else {
-        let chunkSize = (count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let start = c * chunkSize
-            let end = min(count, start + chunkSize)
-            if start < end { kernel(end - start, operands.advanced(by: start)) }
-        }
+    parallelRanges(target.count, work: target.count >= parallelUpdateThreshold ? .max : 0, partsPerCore: 4) { range in
+        kernel(range.count, operands.advanced(by: range.lowerBound))
     }
     if target !== parameter { parameter.detach().copy(from: target) }
     parameter.bumpVersion()

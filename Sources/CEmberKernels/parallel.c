@@ -1,0 +1,161 @@
+// Ember's worker threads for kernels split across cores (see parallelRanges in
+// Sources/Ember/Backend/Im2col.swift).
+//
+// One worker per core but one; the calling thread runs parts too. Between jobs a worker spins
+// for a short while (kSpinNanoseconds, yielding its core now and then), so that the next kernel of
+// a busy sequence starts at once, and then sleeps on a condition variable; a caller waiting for
+// the last parts does the same. Unlike an OpenMP or OpenBLAS pool, no thread holds a core for
+// long while it waits, which matters next to another busy process.
+#include "CEmberKernels.h"
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { kMaxWorkers = 63 };
+static const int64_t kSpinNanoseconds = 20000;
+
+// The current job. `ticket` packs the job's generation (bits 32-63), its number of parts (16-31)
+// and the next part to hand out (0-15): a thread claims a part by one compare-and-swap, so it can
+// never claim a part of a newer job than the one it read.
+static _Atomic uint64_t ticket = 0;
+static _Atomic int64_t parts_done = 0;
+static _Atomic int sleeping = 0;
+static _Atomic int caller_waiting = 0;
+static ember_task_fn job_fn;
+static void *job_context;
+
+static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
+static pthread_once_t start_once = PTHREAD_ONCE_INIT;
+static int worker_count = 0;
+
+static _Thread_local int parallel_region = 0;
+int ember_parallel_region(void) { return parallel_region; }
+void ember_set_parallel_region(int inside) { parallel_region = inside; }
+
+static inline uint32_t generation(uint64_t t) { return (uint32_t)(t >> 32); }
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+static int64_t now_nanoseconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+// Claims and runs parts of job `gen` until none is left.
+static void run_parts(uint32_t gen) {
+    uint64_t t = atomic_load_explicit(&ticket, memory_order_acquire);
+    for (;;) {
+        const uint64_t parts = (t >> 16) & 0xffff, next = t & 0xffff;
+        if (generation(t) != gen || next >= parts) return;
+        if (!atomic_compare_exchange_weak_explicit(&ticket, &t, t + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        // A claimed part keeps its job unfinished, so these are still the job's fields.
+        job_fn(job_context, (int64_t)next);
+        // The last part wakes the caller if it went to sleep waiting for it.
+        if (atomic_fetch_add(&parts_done, 1) + 1 == (int64_t)parts && atomic_load(&caller_waiting)) {
+            pthread_mutex_lock(&done_lock);
+            pthread_cond_signal(&done_cond);
+            pthread_mutex_unlock(&done_lock);
+        }
+        t = atomic_load_explicit(&ticket, memory_order_acquire);
+    }
+}
+
+// Waits until a job newer than `seen` is posted: spinning first, then asleep.
+static uint32_t wait_for_job(uint32_t seen) {
+    const int64_t start = now_nanoseconds();
+    for (int64_t spins = 1;; spins++) {
+        const uint32_t gen = generation(atomic_load_explicit(&ticket, memory_order_acquire));
+        if (gen != seen) return gen;
+        cpu_relax();
+        if (spins % 256 == 0) {
+            if (now_nanoseconds() - start > kSpinNanoseconds) break;
+            sched_yield();
+        }
+    }
+    pthread_mutex_lock(&park_lock);
+    atomic_fetch_add(&sleeping, 1);
+    uint32_t gen;
+    while ((gen = generation(atomic_load(&ticket))) == seen) pthread_cond_wait(&park_cond, &park_lock);
+    atomic_fetch_sub(&sleeping, 1);
+    pthread_mutex_unlock(&park_lock);
+    return gen;
+}
+
+static void *worker_main(void *unused) {
+    (void)unused;
+    uint32_t seen = generation(atomic_load(&ticket));
+    for (;;) {
+        seen = wait_for_job(seen);
+        parallel_region = 1;
+        run_parts(seen);
+        parallel_region = 0;
+    }
+    return NULL;
+}
+
+static void start_workers(void) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int wanted = cores > 1 ? (int)(cores - 1) : 0;
+    if (wanted > kMaxWorkers) wanted = kMaxWorkers;
+    for (int i = 0; i < wanted; i++) {
+        pthread_t thread;
+        pthread_attr_t attributes;
+        pthread_attr_init(&attributes);
+        pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&thread, &attributes, worker_main, NULL) == 0) worker_count++;
+        pthread_attr_destroy(&attributes);
+    }
+}
+
+void ember_parallel_run(int64_t parts, ember_task_fn fn, void *context) {
+    if (parts > 1 && parts <= 0xffff) pthread_once(&start_once, start_workers);
+    // One job at a time: a second caller (another thread of the program) runs its parts itself.
+    if (parts <= 1 || parts > 0xffff || worker_count == 0 || pthread_mutex_trylock(&run_lock) != 0) {
+        for (int64_t p = 0; p < parts; p++) fn(context, p);
+        return;
+    }
+    job_fn = fn;
+    job_context = context;
+    atomic_store_explicit(&parts_done, 0, memory_order_relaxed);
+    const uint32_t gen = generation(atomic_load(&ticket)) + 1;
+    atomic_store(&ticket, ((uint64_t)gen << 32) | ((uint64_t)parts << 16));
+    if (atomic_load(&sleeping) > 0) {
+        pthread_mutex_lock(&park_lock);
+        pthread_cond_broadcast(&park_cond);
+        pthread_mutex_unlock(&park_lock);
+    }
+    const int outer = parallel_region;
+    parallel_region = 1;
+    run_parts(gen);
+    parallel_region = outer;
+    // Parts still running on workers: spin briefly, then sleep, so that a worker waiting for a
+    // core (next to another busy process) can be moved onto this one.
+    const int64_t start = now_nanoseconds();
+    for (int64_t spins = 1; atomic_load_explicit(&parts_done, memory_order_acquire) < parts; spins++) {
+        cpu_relax();
+        if (spins % 256 == 0 && now_nanoseconds() - start > kSpinNanoseconds) {
+            pthread_mutex_lock(&done_lock);
+            atomic_store(&caller_waiting, 1);
+            while (atomic_load(&parts_done) < parts) pthread_cond_wait(&done_cond, &done_lock);
+            atomic_store(&caller_waiting, 0);
+            pthread_mutex_unlock(&done_lock);
+        }
+    }
+    pthread_mutex_unlock(&run_lock);
+}
