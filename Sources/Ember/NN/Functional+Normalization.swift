@@ -52,49 +52,28 @@ private enum NormKernel<T: FloatScalar> {
     /// The number of parts `forEachPart` cuts the groups into.
     static func partCount(_ layout: NormLayout) -> Int { Swift.max(1, Swift.min(kernelThreads, layout.groups)) }
 
-    /// `Σ x[i]` and `Σ (x[i] - shift)²` over `n` contiguous elements.
+    /// `Σ (a[i] - p)` and `Σ (a[i] - p)·(b[i] - q)` over `n` contiguous elements.
     @inline(__always)
-    static func sums(_ x: UnsafeMutablePointer<T>, _ n: Int, shift: Double) -> (Double, Double) {
-        var (s, q) = (SIMD4<Double>(), SIMD4<Double>())
-        var i = 0
-        while i + 4 <= n {
-            let v = SIMD4(Double(x[i]), Double(x[i + 1]), Double(x[i + 2]), Double(x[i + 3])) - shift
-            s += v
-            q += v * v
-            i += 4
-        }
-        var (tailS, tailQ) = (0.0, 0.0)
-        while i < n {
-            let v = Double(x[i]) - shift
-            tailS += v
-            tailQ += v * v
-            i += 1
-        }
-        return (s.sum() + tailS + shift * Double(n), q.sum() + tailQ)
-    }
-
-    /// `Σ g[i]` and `Σ g[i]·(x[i] - mean)` over `n` contiguous elements.
-    @inline(__always)
-    static func gradientSums(
-        _ g: UnsafeMutablePointer<T>, _ x: UnsafeMutablePointer<T>, _ n: Int, mean: Double
+    static func sums(
+        _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>, _ n: Int, shifts p: Double, _ q: Double
     ) -> (Double, Double) {
-        var (sg, sgx) = (SIMD4<Double>(), SIMD4<Double>())
+        var (sa, sab) = (SIMD4<Double>(), SIMD4<Double>())
         var i = 0
         while i + 4 <= n {
-            let gv = SIMD4(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
-            let xv = SIMD4(Double(x[i]), Double(x[i + 1]), Double(x[i + 2]), Double(x[i + 3])) - mean
-            sg += gv
-            sgx += gv * xv
+            let av = SIMD4(Double(a[i]), Double(a[i + 1]), Double(a[i + 2]), Double(a[i + 3])) - p
+            let bv = SIMD4(Double(b[i]), Double(b[i + 1]), Double(b[i + 2]), Double(b[i + 3])) - q
+            sa += av
+            sab += av * bv
             i += 4
         }
-        var (tailG, tailGX) = (0.0, 0.0)
+        var (tailA, tailAB) = (0.0, 0.0)
         while i < n {
-            let gi = Double(g[i])
-            tailG += gi
-            tailGX += gi * (Double(x[i]) - mean)
+            let av = Double(a[i]) - p
+            tailA += av
+            tailAB += av * (Double(b[i]) - q)
             i += 1
         }
-        return (sg.sum() + tailG, sgx.sum() + tailGX)
+        return (sa.sum() + tailA, sab.sum() + tailAB)
     }
 
     /// Mean and biased variance of each group (two passes, the second about the mean).
@@ -109,10 +88,16 @@ private enum NormKernel<T: FloatScalar> {
         forEachPart(layout, parts: partCount(layout)) { _, groups in
             for q in groups {
                 var sum = 0.0
-                for p in 0..<layout.outer { sum += sums(x + layout.rowOffset(p, q), layout.rowLength, shift: 0).0 }
+                for p in 0..<layout.outer {
+                    let row = x + layout.rowOffset(p, q)
+                    sum += sums(row, row, layout.rowLength, shifts: 0, 0).0
+                }
                 let m = sum / n
                 var squares = 0.0
-                for p in 0..<layout.outer { squares += sums(x + layout.rowOffset(p, q), layout.rowLength, shift: m).1 }
+                for p in 0..<layout.outer {
+                    let row = x + layout.rowOffset(p, q)
+                    squares += sums(row, row, layout.rowLength, shifts: m, m).1
+                }
                 mean[q] = m
                 variance[q] = squares / n
             }
@@ -175,7 +160,7 @@ private enum NormKernel<T: FloatScalar> {
                     for j in 0..<layout.chunks {
                         let w = weight.map { Double($0[base + j]) } ?? 1
                         let start = offset + j * layout.chunkLength
-                        var (sumG, sumGX) = gradientSums(g + start, x + start, layout.chunkLength, mean: mean)
+                        var (sumG, sumGX) = sums(g + start, x + start, layout.chunkLength, shifts: 0, mean)
                         sumGX *= invstd
                         gradBias[base + j] += sumG
                         gradWeight[base + j] += sumGX
