@@ -9,26 +9,40 @@
 // maximum, and a scalar fix-up for the rare NaN windows (PyTorch reports their last NaN).
 // The common 2x2 window with stride 2 (no padding, no dilation): PyTorch's own scalar rule per
 // window (a strictly larger value or a NaN takes over), written with selects, not branches.
-static void KERNEL(max_pool2x2)(const SCALAR *input, const ember_pool_geometry *g, SCALAR *output,
-                                int64_t *indices) {
-    const int64_t W = g->width, in_plane = g->height * W, out_plane = g->out_h * g->out_w;
+EMBER_CLONES static void KERNEL(max_pool2x2)(const SCALAR *input, const ember_pool_geometry *g, SCALAR *output,
+                                             int64_t *indices) {
+    const int64_t W = g->width, in_plane = g->height * W, out_plane = g->out_h * g->out_w, n = g->out_w;
     for (int64_t p = 0; p < g->planes; p++) {
         for (int64_t oh = 0; oh < g->out_h; oh++) {
             const SCALAR *restrict r0 = input + p * in_plane + 2 * oh * W;
             const SCALAR *restrict r1 = r0 + W;
-            SCALAR *restrict best = output + p * out_plane + oh * g->out_w;
-            int64_t *restrict where = indices ? indices + p * out_plane + oh * g->out_w : NULL;
-            for (int64_t ow = 0; ow < g->out_w; ow++) {
-                const SCALAR v[4] = {r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};
-                SCALAR m = v[0];
-                int64_t k = 0;
-                for (int64_t j = 1; j < 4; j++) {
-                    const int take = (v[j] > m) | (v[j] != v[j]);
-                    m = take ? v[j] : m;
-                    k = take ? j : k;
+            SCALAR *restrict best = output + p * out_plane + oh * n;
+            // Two loops, so that each vectorises (the stores differ).
+            if (!indices) {
+                for (int64_t ow = 0; ow < n; ow++) {
+                    SCALAR m = r0[2 * ow];
+                    const SCALAR b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+                    m = ((b > m) | (b != b)) ? b : m;
+                    m = ((c > m) | (c != c)) ? c : m;
+                    best[ow] = ((d > m) | (d != d)) ? d : m;
                 }
-                best[ow] = m;
-                if (where) where[ow] = 2 * oh * W + 2 * ow + (k >> 1) * W + (k & 1);
+                continue;
+            }
+            int64_t *restrict where = indices + p * out_plane + oh * n;
+            const int64_t top = 2 * oh * W;
+            for (int64_t ow = 0; ow < n; ow++) {
+                SCALAR m = r0[2 * ow];
+                const SCALAR b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+                int64_t k = top + 2 * ow;
+                const int tb = (b > m) | (b != b);
+                m = tb ? b : m;
+                k = tb ? top + 2 * ow + 1 : k;
+                const int tc = (c > m) | (c != c);
+                m = tc ? c : m;
+                k = tc ? top + W + 2 * ow : k;
+                const int td = (d > m) | (d != d);
+                best[ow] = td ? d : m;
+                where[ow] = td ? top + W + 2 * ow + 1 : k;
             }
         }
     }
