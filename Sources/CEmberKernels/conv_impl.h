@@ -6,33 +6,61 @@
 // [row_begin, row_end), rows `ldcol` elements apart, so several images (or bands) can sit side by
 // side in one wide matrix.
 
+// Rows of small images are a few dozen elements: copied in fixed 32-byte blocks, which the
+// compiler turns into vector moves, instead of a library call per row.
+static inline void KERNEL(copy_row)(SCALAR *dst, const SCALAR *src, int64_t n) {
+    const int64_t block = 32 / (int64_t)sizeof(SCALAR);
+    if (n >= 16 * block) {
+        memcpy(dst, src, sizeof(SCALAR) * (size_t)n);
+        return;
+    }
+    int64_t i = 0;
+    for (; i + block <= n; i += block) __builtin_memcpy(dst + i, src + i, 32);
+    for (; i < n; i++) dst[i] = src[i];
+}
+
+static inline void KERNEL(zero_row)(SCALAR *dst, int64_t n) {
+    const int64_t block = 32 / (int64_t)sizeof(SCALAR);
+    if (n >= 16 * block) {
+        memset(dst, 0, sizeof(SCALAR) * (size_t)n);
+        return;
+    }
+    static const SCALAR zeros[32 / sizeof(SCALAR)];
+    int64_t i = 0;
+    for (; i + block <= n; i += block) __builtin_memcpy(dst + i, zeros, 32);
+    for (; i < n; i++) dst[i] = 0;
+}
+
 void KERNEL(ember_im2col)(const SCALAR *image, const ember_conv_geometry *g, int64_t row_begin, int64_t row_end,
                           SCALAR *col, int64_t ldcol) {
-    const int64_t plane = g->height * g->width;
+    // The geometry in locals: stores through `col` could otherwise alias it for the compiler.
+    const int64_t height = g->height, width = g->width, out_w = g->out_w, kernel_h = g->kernel_h,
+                  kernel_w = g->kernel_w, stride_h = g->stride_h, stride_w = g->stride_w, pad_h = g->pad_h,
+                  pad_w = g->pad_w, dilation_h = g->dilation_h, dilation_w = g->dilation_w;
+    const int64_t plane = height * width;
     for (int64_t c = 0; c < g->channels; c++) {
         const SCALAR *src_plane = image + c * plane;
-        for (int64_t ki = 0; ki < g->kernel_h; ki++) {
-            for (int64_t kj = 0; kj < g->kernel_w; kj++) {
-                SCALAR *row = col + ((c * g->kernel_h + ki) * g->kernel_w + kj) * ldcol;
+        for (int64_t ki = 0; ki < kernel_h; ki++) {
+            for (int64_t kj = 0; kj < kernel_w; kj++) {
+                SCALAR *row = col + ((c * kernel_h + ki) * kernel_w + kj) * ldcol;
                 int64_t lo, hi;
-                const int64_t w_offset = kj * g->dilation_w - g->pad_w;
-                ember_valid_range(w_offset, g->stride_w, g->width, g->out_w, &lo, &hi);
+                const int64_t w_offset = kj * dilation_w - pad_w;
+                ember_valid_range(w_offset, stride_w, width, out_w, &lo, &hi);
                 for (int64_t oh = row_begin; oh < row_end; oh++) {
-                    SCALAR *dst = row + (oh - row_begin) * g->out_w;
-                    const int64_t ih = oh * g->stride_h - g->pad_h + ki * g->dilation_h;
-                    if (ih < 0 || ih >= g->height) {
-                        memset(dst, 0, sizeof(SCALAR) * (size_t)g->out_w);
+                    SCALAR *dst = row + (oh - row_begin) * out_w;
+                    const int64_t ih = oh * stride_h - pad_h + ki * dilation_h;
+                    if (ih < 0 || ih >= height) {
+                        KERNEL(zero_row)(dst, out_w);
                         continue;
                     }
-                    const SCALAR *src = src_plane + ih * g->width;
-                    if (lo > 0) memset(dst, 0, sizeof(SCALAR) * (size_t)lo);
-                    if (g->stride_w == 1) {
-                        if (hi > lo) memcpy(dst + lo, src + w_offset + lo, sizeof(SCALAR) * (size_t)(hi - lo));
+                    const SCALAR *src = src_plane + ih * width;
+                    KERNEL(zero_row)(dst, lo);
+                    if (stride_w == 1) {
+                        KERNEL(copy_row)(dst + lo, src + w_offset + lo, hi - lo);
                     } else {
-                        const int64_t s = g->stride_w;
-                        for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[w_offset + ow * s];
+                        for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[w_offset + ow * stride_w];
                     }
-                    if (hi < g->out_w) memset(dst + hi, 0, sizeof(SCALAR) * (size_t)(g->out_w - hi));
+                    KERNEL(zero_row)(dst + hi, out_w - hi);
                 }
             }
         }
