@@ -6,6 +6,9 @@
 // a busy sequence starts at once, and then sleeps on a condition variable; a caller waiting for
 // the last parts does the same. Unlike an OpenMP or OpenBLAS pool, no thread holds a core for
 // long while it waits, which matters next to another busy process.
+#if defined(__linux__)
+#define _GNU_SOURCE
+#endif
 #include "CEmberKernels.h"
 #include <pthread.h>
 #include <sched.h>
@@ -37,7 +40,16 @@ static int worker_count = 0;
 
 static _Thread_local int parallel_region = 0;
 int ember_parallel_region(void) { return parallel_region; }
-void ember_set_parallel_region(int inside) { parallel_region = inside; }
+
+int ember_cpu_count(void) {
+#if defined(__linux__)
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && CPU_COUNT(&allowed) > 0)
+        return CPU_COUNT(&allowed);
+#endif
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? (int)cores : 1;
+}
 
 static inline uint32_t generation(uint64_t t) { return (uint32_t)(t >> 32); }
 
@@ -109,9 +121,20 @@ static void *worker_main(void *unused) {
     return NULL;
 }
 
+// A child process after fork() has none of the workers: it runs every job on its own thread.
+static void forget_workers_after_fork(void) {
+    worker_count = 0;
+    atomic_store(&sleeping, 0);
+    atomic_store(&caller_waiting, 0);
+    const pthread_mutex_t unlocked = PTHREAD_MUTEX_INITIALIZER;
+    const pthread_cond_t fresh = PTHREAD_COND_INITIALIZER;
+    run_lock = park_lock = done_lock = unlocked;
+    park_cond = done_cond = fresh;
+}
+
 static void start_workers(void) {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int wanted = cores > 1 ? (int)(cores - 1) : 0;
+    pthread_atfork(NULL, NULL, forget_workers_after_fork);
+    int wanted = ember_cpu_count() - 1;
     if (wanted > kMaxWorkers) wanted = kMaxWorkers;
     for (int i = 0; i < wanted; i++) {
         pthread_t thread;

@@ -40,6 +40,8 @@ void ember_parallel_run(int64_t parts, ember_task_fn fn, void *context);
 /// 1 on a thread that is running one part of a kernel split across cores (nested kernels then run
 /// their work inline instead of splitting it again).
 int ember_parallel_region(void);
+/// The cores this process may run on (its CPU affinity on Linux), at least 1.
+int ember_cpu_count(void);
 
 /// Writes a message to standard error (Swift 6 treats C's `stderr` global as unsafe shared state).
 void ember_print_error(const char *message);

@@ -413,7 +413,7 @@ func dense(_ t: Tensor) -> Tensor { t.detach().contiguous() }
 // MARK: - Threads
 
 /// The number of cores kernels split their work across.
-let kernelThreads = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+let kernelThreads = Int(ember_cpu_count())
 
 /// The work (elements touched) from which a kernel splits across cores.
 let parallelWorkThreshold = 1 << 15

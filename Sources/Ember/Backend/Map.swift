@@ -19,8 +19,8 @@ extension Tensor {
 }
 
 /// Runs `body(operands, range)` over `0..<count`, split across cores when `count` is large. The
-/// operands travel as an argument rather than a capture so that the loop closure captures only
-/// the element function, which the optimiser then inlines into a vectorised loop.
+/// loop body takes the operands as an argument rather than capturing them, so that it captures
+/// only the element function, which the optimiser then inlines into a vectorised loop.
 @inline(__always)
 private func elementwise<Operands>(_ count: Int, _ operands: Operands, _ body: (Operands, Range<Int>) -> Void) {
     if count < parallelWorkThreshold {  // inline, without the capture `parallelRanges` needs

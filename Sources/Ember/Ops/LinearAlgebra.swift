@@ -49,14 +49,14 @@ private struct GemmOperand {
 /// Whether Ember spreads GEMMs across cores itself: the BLAS was made single-threaded (OpenBLAS,
 /// MKL) or the built-in GEMM runs. Ember's workers block when idle, where a BLAS's own threads
 /// spin, which costs little on an idle machine and a great deal next to another busy process.
-private let gemmSplits = ember_gemm_threads_owned() != 0
+let gemmThreadsOwned = ember_gemm_threads_owned() != 0
 
 /// Runs `block(rows, columns)` over an m×n product: whole, or cut into one band per core (along
 /// the longer side, at multiples of 16 so each band keeps whole BLAS micro-tiles) when the
 /// product is large enough to pay for the threads.
 private func splitGemm(m: Int, n: Int, k: Int, _ block: (Range<Int>, Range<Int>) -> Void) {
     let side = Swift.max(m, n)
-    let parts = gemmSplits && m * n * k >= 1 << 20 ? Swift.min(kernelThreads, (side + 15) / 16) : 1
+    let parts = gemmThreadsOwned && m * n * k >= 1 << 20 ? Swift.min(kernelThreads, (side + 15) / 16) : 1
     guard parts > 1 else {
         block(0..<m, 0..<n)
         return

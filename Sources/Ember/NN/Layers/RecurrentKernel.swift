@@ -182,13 +182,20 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         // GRU's hidden side, per step, into a buffer preset with b_hh.
         let recurrent = tape.mode == .gru ? Tensor(empty: [batch, width], dtype: T.dtype, zeroed: false) : projected
         let pointers = Pointers(tape, projected: projected.base(T.self), recurrent: recurrent.base(T.self))
-        parallelRanges(batch, work: steps * batch * width * tape.hidden) { rows in
+        parallelRanges(batch, work: bandWork(tape)) { rows in
             for s in 0..<steps { forwardStep(tape, pointers, step: s, rows: rows) }
         }
         if tape.mode == .lstm {
             let out = pointers.out + steps * tape.stepSize
             out.update(from: tape.cellBefore(steps, T.self), count: tape.stepSize)
         }
+    }
+
+    /// The work that decides whether the batch is cut into bands: none (one band, whose per-step
+    /// GEMMs then split across cores themselves) when there are fewer rows than cores or when the
+    /// BLAS threads its own GEMMs.
+    static func bandWork(_ tape: RecurrentTape) -> Int {
+        tape.batch >= kernelThreads && gemmThreadsOwned ? tape.steps * tape.batch * tape.gateWidth * tape.hidden : 0
     }
 
     /// The memory a pass reads and writes, taken once outside the parallel bands.
@@ -264,7 +271,7 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         let gradC = tape.mode == .lstm ? grad.select(dim: 0, index: steps).clone() : nil
         let pointers = Pointers(tape, projected: grad.base(T.self), recurrent: gradH.base(T.self))
         let (dIh, dHh, dc) = (gradIh.base(T.self), gradHh.base(T.self), gradC?.base(T.self))
-        parallelRanges(batch, work: steps * batch * width * hidden) { rows in
+        parallelRanges(batch, work: bandWork(tape)) { rows in
             for s in Swift.stride(from: steps - 1, through: 0, by: -1) {
                 backwardStep(tape, pointers, step: s, rows: rows, gradIh: dIh, gradHh: dHh, gradC: dc)
             }
