@@ -148,10 +148,10 @@ private let normalizationGradchecks: [GradcheckCase] = [
     }
 
     @Test func dropout2dZeroesWholeChannels() {
-        Ember.manualSeed(7)
         let x = Tensor.ones([8, 16, 3, 3])
         let layer = Dropout2d(p: 0.25)
-        let y = layer(x)
+        // A generator of its own, so that tests running in parallel do not change the draws.
+        let y = withGenerator(Generator(seed: 7)) { layer(x) }
         let values = y.toArray(as: Float.self)
         var dropped = 0
         for channel in 0..<(8 * 16) {
