@@ -1,16 +1,12 @@
 // Max, average and adaptive pooling over [planes, height, width] (see
 // Sources/Ember/NN/Functional+Pooling.swift for the shape rules).
 #include "CEmberKernels.h"
+#include "clones.h"
 #include "spatial.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
-#define EMBER_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define EMBER_CLONES
-#endif
 
 static inline int64_t window_start(int64_t i, int64_t n, int64_t size) { return (i / n) * size + ((i % n) * size) / n; }
 static inline int64_t window_end(int64_t i, int64_t n, int64_t size) { return 1 + ((i + 1) * size - 1) / n; }

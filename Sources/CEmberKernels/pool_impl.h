@@ -9,7 +9,7 @@
 // maximum, and a scalar fix-up for the rare NaN windows (PyTorch reports their last NaN).
 // The common 2x2 window with stride 2 (no padding, no dilation): PyTorch's own scalar rule per
 // window (a strictly larger value or a NaN takes over), written with selects, not branches.
-EMBER_CLONES static void KERNEL(max_pool2x2)(const SCALAR *input, const ember_pool_geometry *g, SCALAR *output,
+EMBER_AVX2_CLONES static void KERNEL(max_pool2x2)(const SCALAR *input, const ember_pool_geometry *g, SCALAR *output,
                                              int64_t *indices) {
     const int64_t W = g->width, in_plane = g->height * W, out_plane = g->out_h * g->out_w, n = g->out_w;
     for (int64_t p = 0; p < g->planes; p++) {

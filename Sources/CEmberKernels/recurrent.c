@@ -2,13 +2,8 @@
 // Sources/Ember/NN/Layers/RecurrentKernel.swift). Written in C so that `restrict` lets the
 // compiler vectorise loops that read and write many arrays at once.
 #include "CEmberKernels.h"
+#include "clones.h"
 #include <math.h>
-
-#if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
-#define EMBER_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define EMBER_CLONES
-#endif
 
 // float32 sigmoid and tanh are the vector kernels of vmath.c; float64 ones are libm's, as in
 // FloatScalar.apply.

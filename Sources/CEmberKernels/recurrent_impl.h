@@ -5,7 +5,7 @@
 // projections holds 4·H (LSTM i, f, g, o) or 3·H (GRU r, z, n) values; every other array holds H
 // values per row.
 
-EMBER_CLONES void KERNEL(ember_lstm_forward_rows)(int64_t rows, int64_t hidden, SCALAR *restrict gates,
+EMBER_AVX2_CLONES void KERNEL(ember_lstm_forward_rows)(int64_t rows, int64_t hidden, SCALAR *restrict gates,
                                                   const SCALAR *restrict cell_prev, SCALAR *restrict cell,
                                                   SCALAR *restrict cell_tanh, SCALAR *restrict out) {
     const int64_t width = 4 * hidden;
@@ -26,7 +26,7 @@ EMBER_CLONES void KERNEL(ember_lstm_forward_rows)(int64_t rows, int64_t hidden, 
     }
 }
 
-EMBER_CLONES void KERNEL(ember_gru_forward_rows)(int64_t rows, int64_t hidden, const SCALAR *restrict x_proj,
+EMBER_AVX2_CLONES void KERNEL(ember_gru_forward_rows)(int64_t rows, int64_t hidden, const SCALAR *restrict x_proj,
                                                  const SCALAR *restrict h_proj, const SCALAR *restrict hidden_prev,
                                                  SCALAR *restrict gates, SCALAR *restrict hidden_side,
                                                  SCALAR *restrict out) {
@@ -49,7 +49,7 @@ EMBER_CLONES void KERNEL(ember_gru_forward_rows)(int64_t rows, int64_t hidden, c
     }
 }
 
-EMBER_CLONES void KERNEL(ember_lstm_backward_rows)(int64_t rows, int64_t hidden, const SCALAR *restrict gates,
+EMBER_AVX2_CLONES void KERNEL(ember_lstm_backward_rows)(int64_t rows, int64_t hidden, const SCALAR *restrict gates,
                                       const SCALAR *restrict grad_out, const SCALAR *restrict grad_h,
                                       const SCALAR *restrict cell_tanh, const SCALAR *restrict cell_prev,
                                       SCALAR *restrict grad_c, SCALAR *restrict grad_gates) {
@@ -72,7 +72,7 @@ EMBER_CLONES void KERNEL(ember_lstm_backward_rows)(int64_t rows, int64_t hidden,
     }
 }
 
-EMBER_CLONES void KERNEL(ember_gru_backward_rows)(int64_t rows, int64_t hidden, const SCALAR *restrict gates,
+EMBER_AVX2_CLONES void KERNEL(ember_gru_backward_rows)(int64_t rows, int64_t hidden, const SCALAR *restrict gates,
                                      const SCALAR *restrict grad_out, const SCALAR *restrict hidden_side,
                                      const SCALAR *restrict hidden_prev, SCALAR *restrict grad_h,
                                      SCALAR *restrict grad_ih, SCALAR *restrict grad_hh) {

@@ -1,11 +1,13 @@
 // Vectorised float32 arithmetic, exp, sigmoid and tanh over contiguous arrays. Arithmetic is
 // plain C loops compiled a second time for AVX2 (256-bit vectors; Swift targets baseline x86-64).
-// exp, sigmoid and tanh are the transcendental functions glibc only offers one element at a time. `exp` is Cephes' expf (range reduction by ln 2 in two
+// exp, sigmoid and tanh are the transcendental functions glibc only offers one element at a time.
+// `exp` is Cephes' expf (range reduction by ln 2 in two
 // parts, a degree-6 polynomial, the exponent put into the float's bits), within 2 ulp; arguments
 // outside the normal range (overflow, denormal results, NaN) take libm's `expf` in a second pass,
 // so infinities, zeros and NaN come out exactly as the C library gives them. On x86-64 an AVX2+FMA
 // version is chosen at run time; elsewhere the portable loop is left to the compiler.
 #include "CEmberKernels.h"
+#include "clones.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -166,14 +168,9 @@ void ember_vtanh_s(const float *x, float *y, int64_t n) { DISPATCH(vtanh, x, y, 
 
 // MARK: arithmetic
 
-#if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
-#define ARITH_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define ARITH_CLONES
-#endif
 
 #define ARITH_LOOPS(NAME, EXPR)                                                                      \
-    ARITH_CLONES static void NAME(const float *a, int64_t a_step, const float *b, int64_t b_step, float *y, \
+    EMBER_AVX2_CLONES static void NAME(const float *a, int64_t a_step, const float *b, int64_t b_step, float *y, \
                                   int64_t n) {                                                        \
         if (a_step && b_step) {                                                                      \
             for (int64_t i = 0; i < n; i++) { float x = a[i], z = b[i]; y[i] = EXPR; }               \

@@ -71,34 +71,24 @@ private func splitGemm(m: Int, n: Int, k: Int, _ block: (Range<Int>, Range<Int>)
     }
 }
 
+/// One single-threaded row-major `c = alpha·op(a)·op(b) + beta·c` (BLAS when loaded): the
+/// signature of `ember_sgemm` and `ember_dgemm`.
+typealias GemmKernel<T> = (
+    Int32, Int32, Int64, Int64, Int64, T, UnsafePointer<T>?, Int64, UnsafePointer<T>?, Int64, T,
+    UnsafeMutablePointer<T>?, Int64
+) -> Void
+
 /// The element types GEMM runs on: `Float` and `Double`.
 protocol GemmScalar: TensorScalar, Numeric {
-    /// One single-threaded row-major `c = alpha·op(a)·op(b) + beta·c` (BLAS when loaded).
-    static var gemmKernel:
-        (
-            Int32, Int32, Int64, Int64, Int64, Self, UnsafePointer<Self>?, Int64, UnsafePointer<Self>?, Int64, Self,
-            UnsafeMutablePointer<Self>?, Int64
-        ) -> Void
-    { get }
+    static var gemmKernel: GemmKernel<Self> { get }
 }
 
 extension Float: GemmScalar {
-    static var gemmKernel:
-        (
-            Int32, Int32, Int64, Int64, Int64, Float, UnsafePointer<Float>?, Int64, UnsafePointer<Float>?, Int64, Float,
-            UnsafeMutablePointer<Float>?, Int64
-        ) -> Void
-    { ember_sgemm }
+    static var gemmKernel: GemmKernel<Float> { ember_sgemm }
 }
 
 extension Double: GemmScalar {
-    static var gemmKernel:
-        (
-            Int32, Int32, Int64, Int64, Int64, Double, UnsafePointer<Double>?, Int64, UnsafePointer<Double>?, Int64,
-            Double,
-            UnsafeMutablePointer<Double>?, Int64
-        ) -> Void
-    { ember_dgemm }
+    static var gemmKernel: GemmKernel<Double> { ember_dgemm }
 }
 
 extension GemmScalar {

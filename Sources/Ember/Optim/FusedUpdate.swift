@@ -11,7 +11,7 @@
 
 /// The memory of a fused update's operands (parameter, gradient, state tensors), advanced to the
 /// first element of the chunk being processed. Absent optional operands are `nil`.
-struct UpdateOperands: @unchecked Sendable {
+struct UpdateOperands {
     /// The element type of every operand.
     let dtype: DType
     private let pointers: [UnsafeMutableRawPointer?]
@@ -44,7 +44,7 @@ let parallelUpdateThreshold = 65_536
 /// construction. Large parameters are split into chunks processed concurrently.
 func fusedUpdate(
     _ parameter: Tensor, gradient: Tensor, state: [Tensor?],
-    kernel: @escaping @Sendable (_ count: Int, _ operands: UpdateOperands) -> Void
+    kernel: (_ count: Int, _ operands: UpdateOperands) -> Void
 ) {
     precondition(
         parameter.dtype.isFloatingPoint && gradient.dtype == parameter.dtype,

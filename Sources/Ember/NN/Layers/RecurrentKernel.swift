@@ -208,7 +208,8 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         let cellTanh: UnsafeMutablePointer<T>?
         /// Forward: the input projection `[T·B, gates·H]`; backward: the output gradient.
         let projected: UnsafeMutablePointer<T>
-        /// Forward: the hidden projection `[B, gates·H]`; backward: the hidden-state gradient.
+        /// Forward: where `h W_hhᵀ` goes (the pre-activations, or GRU's own `[B, gates·H]`
+        /// buffer); backward: the hidden-state gradient.
         let recurrent: UnsafeMutablePointer<T>
 
         init(_ tape: RecurrentTape, projected: UnsafeMutablePointer<T>, recurrent: UnsafeMutablePointer<T>) {
@@ -231,28 +232,25 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         let before = tape.hiddenBefore(s, T.self) + rows.lowerBound * hidden
         let pre = p.projected + (t * batch + rows.lowerBound) * width
         let (first, count) = (rows.lowerBound * hidden, rows.count * hidden)
-        guard tape.mode == .gru else {
-            T.gemm(false, true, rows.count, width, hidden, before, hidden, p.weightHh, hidden, 1, pre, width)
-            switch tape.mode {
-            case .rnnTanh: T.apply(.tanh, pre, pre, count: count)
-            case .rnnRelu: for j in 0..<count { pre[j] = Swift.max(pre[j], 0) }
-            default:
-                T.lstmForwardRows(
-                    Int64(rows.count), Int64(hidden), pre, tape.cellBefore(s, T.self) + first, p.states! + step + first,
-                    p.cellTanh! + step + first, p.out + step + first)
-            }
-            return
+        // h W_hhᵀ adds into the pre-activations, or for GRU into its own buffer preset with b_hh.
+        let target = tape.mode == .gru ? p.recurrent + rows.lowerBound * width : pre
+        var beta: T = 1
+        if tape.mode == .gru {
+            if let b = p.biasHh { presetRows(target, b, rows: rows.count, width: width) } else { beta = 0 }
         }
-        let hw = p.recurrent + rows.lowerBound * width
-        if let b = p.biasHh {
-            for row in 0..<rows.count { (hw + row * width).update(from: b, count: width) }
+        T.gemm(false, true, rows.count, width, hidden, before, hidden, p.weightHh, hidden, beta, target, width)
+        switch tape.mode {
+        case .rnnTanh: T.apply(.tanh, pre, pre, count: count)
+        case .rnnRelu: for j in 0..<count { pre[j] = Swift.max(pre[j], 0) }
+        case .lstm:
+            T.lstmForwardRows(
+                Int64(rows.count), Int64(hidden), pre, tape.cellBefore(s, T.self) + first, p.states! + step + first,
+                p.cellTanh! + step + first, p.out + step + first)
+        case .gru:
+            T.gruForwardRows(
+                Int64(rows.count), Int64(hidden), pre, target, before, p.gates! + (t * batch + rows.lowerBound) * width,
+                p.states! + step + first, p.out + step + first)
         }
-        T.gemm(
-            false, true, rows.count, width, hidden, before, hidden, p.weightHh, hidden, p.biasHh == nil ? 0 : 1, hw,
-            width)
-        T.gruForwardRows(
-            Int64(rows.count), Int64(hidden), pre, hw, before, p.gates! + (t * batch + rows.lowerBound) * width,
-            p.states! + step + first, p.out + step + first)
     }
 
     /// `rows` rows of `width` elements at `p`, each a copy of `b`.
@@ -303,8 +301,13 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
             return gw
         }
         if tape.biasIh != nil {
-            next { columnSums(gradIh) }
-            next { columnSums(gradHh) }
+            // Both biases get the column sums of their gate gradients, one matrix except for GRU.
+            var sums: Tensor?
+            next {
+                sums = columnSums(gradIh)
+                return sums!
+            }
+            next { gradHh === gradIh ? sums?.clone() ?? columnSums(gradHh) : columnSums(gradHh) }
         }
         return grads
     }
