@@ -1,6 +1,8 @@
 // The built-in GEMM used when no BLAS library is found: B is packed into contiguous panels so the
 // inner loop is a unit-stride axpy the compiler vectorises; x86-64 gets an AVX2+FMA variant chosen
-// at run time, with no compiler flags needed.
+// at run time, with no compiler flags needed. Like a BLAS micro-kernel, each block of the inner
+// dimension is summed on its own and then added to C (`C += alpha * sum`), so `addmm`'s bias is
+// rounded in the order PyTorch's BLAS rounds it rather than being the first term of the sum.
 #include "CEmberKernels.h"
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +10,7 @@
 enum { kBlockN = 256, kBlockK = 128 };
 
 #define DEFINE_AXPY(NAME, T, ATTR)                                       \
-    ATTR static void NAME(int64_t n, T alpha, const T *x, T *y) {        \
+    ATTR static void NAME(int64_t n, T alpha, const T *restrict x, T *restrict y) { \
         for (int64_t j = 0; j < n; j++) y[j] += alpha * x[j];            \
     }
 
@@ -40,6 +42,7 @@ DEFINE_AXPY(daxpy_plain, double, )
         }                                                                                    \
         if (m == 0 || n == 0 || k == 0 || alpha == 0) return;                               \
         T *panel = malloc(sizeof(T) * kBlockN * kBlockK);                                   \
+        T *sum = malloc(sizeof(T) * kBlockN);                                               \
         for (int64_t j0 = 0; j0 < n; j0 += kBlockN) {                                        \
             int64_t nb = n - j0 < kBlockN ? n - j0 : kBlockN;                                \
             for (int64_t k0 = 0; k0 < k; k0 += kBlockK) {                                    \
@@ -49,14 +52,16 @@ DEFINE_AXPY(daxpy_plain, double, )
                         panel[p * nb + j] = transB ? b[(j0 + j) * ldb + k0 + p]              \
                                                    : b[(k0 + p) * ldb + j0 + j];             \
                 for (int64_t i = 0; i < m; i++) {                                            \
-                    T *row = c + i * ldc + j0;                                               \
+                    memset(sum, 0, (size_t)nb * sizeof(T));                                  \
                     for (int64_t p = 0; p < kb; p++) {                                       \
                         T av = transA ? a[(k0 + p) * lda + i] : a[i * lda + k0 + p];         \
-                        axpy(nb, alpha * av, panel + p * nb, row);              \
+                        axpy(nb, av, panel + p * nb, sum);                                   \
                     }                                                                        \
+                    axpy(nb, alpha, sum, c + i * ldc + j0);                                  \
                 }                                                                            \
             }                                                                                \
         }                                                                                    \
+        free(sum);                                                                           \
         free(panel);                                                                         \
     }
 

@@ -53,4 +53,18 @@ private func maxError(_ t: Tensor, _ expected: [Double]) -> Double {
             #expect(maxError(fused, reference(a, b, c: c, alpha: -2, beta: 0.5)) < tolerance, "\(dtype) addmm")
         }
     }
+
+    /// `addmm` sums the product first and then adds the bias, as BLAS and so PyTorch do: its result
+    /// is bit for bit `mm` followed by `+` (the bias is not the first term of the sum, which would
+    /// round differently).
+    @Test(arguments: [(16, 40, 24), (5, 17, 9), (64, 100, 3)])
+    func addmmAddsTheBiasAfterTheProduct(m: Int, k: Int, n: Int) {
+        let g = Generator(seed: UInt64(m + k + n))
+        for dtype in [DType.float32, .float64] {
+            let a = Tensor.randn([m, k], dtype: dtype, generator: g)
+            let b = Tensor.randn([n, k], dtype: dtype, generator: g).t()
+            let bias = Tensor.randn([n], dtype: dtype, generator: g)
+            #expect(Tensor.addmm(bias, a, b).equal(a.mm(b) + bias), "\(dtype)")
+        }
+    }
 }

@@ -171,6 +171,12 @@ func closeness(_ a: [Double], _ b: [Double], rtol: Double, atol: Double) -> Doub
     return zip(a, b).map { Swift.abs($0 - $1) / (atol + rtol * Swift.abs($1)) }.max() ?? 0
 }
 
+/// The largest |a - b| over the elements.
+func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double {
+    precondition(a.count == b.count, "length mismatch \(a.count) vs \(b.count)")
+    return zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0
+}
+
 /// One training step: zero grads, forward, MSE loss, backward, step; returns the loss.
 @discardableResult
 func trainStep(_ model: Module, _ optimizer: Optimizer, _ x: Tensor, _ y: Tensor) -> Double {
@@ -215,7 +221,9 @@ func fixtureData(_ dtype: DType) -> (Tensor, Tensor) {
     }
 
     /// 25 training steps of a small model: the loss trajectory and final weights match PyTorch's
-    /// (float32 to ~1e-5 relative; float64 to ~1e-10, limited only by the model's arithmetic).
+    /// (float32 to ~1e-5 relative; float64 to ~1e-10, limited only by the model's arithmetic). The one
+    /// ill-conditioned float32 run is held to the exact (float64) trajectory instead, with PyTorch's
+    /// own float32 error as the scale, so that it passes with any correctly rounded BLAS.
     @Test(arguments: optimFixture.training.runs)
     func trainingTrajectoryMatchesPyTorch(_ run: OptimFixture.TrainingRun) throws {
         let dtype = DType(rawValue: run.dtype)!
@@ -223,15 +231,26 @@ func fixtureData(_ dtype: DType) -> (Tensor, Tensor) {
         let (x, y) = fixtureData(dtype)
         let optimizer = makeOptimizer(run.optimizer, model.parameters(), options: run.options)
         let losses = (0..<run.losses.count).map { _ in trainStep(model, optimizer, x, y) }
-        // PyTorch's float32 `sqrt` goes through MKL's vector math (±1 ulp on ~17% of inputs here),
-        // which RMSprop with momentum amplifies into ~5e-5 after 25 steps; elsewhere float32 runs
-        // agree to ~5e-6, and float64 runs to ~1e-12.
-        let amplifying = run.name.hasPrefix("rmsprop_momentum")
-        let (rtol, atol) = dtype == .float32 ? (amplifying ? (1e-4, 1e-5) : (2e-5, 2e-6)) : (1e-10, 1e-12)
+        let (rtol, atol) = dtype == .float32 ? (2e-5, 2e-6) : (1e-10, 1e-12)
         #expect(closeness(losses, run.losses, rtol: rtol, atol: atol) <= 1)
         let state = model.stateDict()
-        for (key, expected) in run.final {
-            #expect(closeness(state[key]!.scalars, expected.doubles, rtol: rtol, atol: atol) <= 1, "\(key)")
+        if dtype == .float32 && run.name.hasPrefix("rmsprop_momentum") {
+            // RMSprop with momentum divides near-zero gradients by their running RMS, so the last-bit
+            // roundings of the gradient sums (whose order differs from one BLAS to another) move
+            // weights by ~1e-5: PyTorch's own float32 run ends 1.1e-5 from its float64 run. Here
+            // Ember's float32 weights must end no farther than twice that from PyTorch's float64 ones.
+            let exactName = run.name.replacingOccurrences(of: "float32", with: "float64")
+            let exact = try #require(optimFixture.training.runs.first { $0.name == exactName }).final
+            let distance = { (weights: [String: [Double]]) in
+                exact.map { key, value in maxAbsDifference(weights[key]!, value.doubles) }.max()!
+            }
+            let pytorchError = distance(run.final.mapValues(\.doubles))
+            let emberError = distance(state.mapValues(\.scalars))
+            #expect(emberError <= 2 * pytorchError, "PyTorch float32 is \(pytorchError) from float64")
+        } else {
+            for (key, expected) in run.final {
+                #expect(closeness(state[key]!.scalars, expected.doubles, rtol: rtol, atol: atol) <= 1, "\(key)")
+            }
         }
     }
 
