@@ -4,6 +4,7 @@
 // dimension is summed on its own and then added to C (`C += alpha * sum`), so `addmm`'s bias is
 // rounded in the order PyTorch's BLAS rounds it rather than being the first term of the sum.
 #include "CEmberKernels.h"
+#include "cpu.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,27 +15,15 @@ enum { kBlockN = 256, kBlockK = 128 };
         for (int64_t j = 0; j < n; j++) y[j] += alpha * x[j];            \
     }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define HAVE_FMA_VARIANT 1
-DEFINE_AXPY(saxpy_fma, float, __attribute__((target("avx2,fma"))))
-DEFINE_AXPY(daxpy_fma, double, __attribute__((target("avx2,fma"))))
-static int cpu_has_fma(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return cached;
-}
-#endif
+DEFINE_AXPY(saxpy_fma, float, EMBER_FMA_TARGET)
+DEFINE_AXPY(daxpy_fma, double, EMBER_FMA_TARGET)
 DEFINE_AXPY(saxpy_plain, float, )
 DEFINE_AXPY(daxpy_plain, double, )
 
 #define DEFINE_GEMM(NAME, T, AXPY_PLAIN, AXPY_FMA)                                          \
     void NAME(int transA, int transB, int64_t m, int64_t n, int64_t k, T alpha, const T *a,  \
               int64_t lda, const T *b, int64_t ldb, T beta, T *c, int64_t ldc) {             \
-        void (*axpy)(int64_t, T, const T *, T *) = AXPY_PLAIN;                               \
-        AXPY_FMA                                                                             \
+        void (*axpy)(int64_t, T, const T *, T *) = ember_cpu_has_fma() ? AXPY_FMA : AXPY_PLAIN; \
         for (int64_t i = 0; i < m; i++) {                                                    \
             T *row = c + i * ldc;                                                            \
             if (beta == 0) memset(row, 0, (size_t)n * sizeof(T));                            \
@@ -65,10 +54,5 @@ DEFINE_AXPY(daxpy_plain, double, )
         free(panel);                                                                         \
     }
 
-#ifdef HAVE_FMA_VARIANT
-DEFINE_GEMM(ember_sgemm_builtin, float, saxpy_plain, if (cpu_has_fma()) axpy = saxpy_fma;)
-DEFINE_GEMM(ember_dgemm_builtin, double, daxpy_plain, if (cpu_has_fma()) axpy = daxpy_fma;)
-#else
-DEFINE_GEMM(ember_sgemm_builtin, float, saxpy_plain, )
-DEFINE_GEMM(ember_dgemm_builtin, double, daxpy_plain, )
-#endif
+DEFINE_GEMM(ember_sgemm_builtin, float, saxpy_plain, saxpy_fma)
+DEFINE_GEMM(ember_dgemm_builtin, double, daxpy_plain, daxpy_fma)

@@ -1,6 +1,6 @@
 // Matrix products large enough to be split into bands across cores (Ops/LinearAlgebra.swift),
 // with every combination of transposed operands, odd sizes and `beta`, against a float64 triple
-// loop.
+// loop; and the packed-operand GEMM of the recurrent layers.
 
 import Testing
 
@@ -66,5 +66,30 @@ private func maxError(_ t: Tensor, _ expected: [Double]) -> Double {
             let bias = Tensor.randn([n], dtype: dtype, generator: g)
             #expect(Tensor.addmm(bias, a, b).equal(a.mm(b) + bias), "\(dtype)")
         }
+    }
+
+    /// The packed-operand GEMM of the recurrent layers: row counts that fill 1 to 6 micro-kernel
+    /// rows, column counts off the panel width, an inner size over one L1 block, both layouts of B,
+    /// and `c += a · B`, in float32 and float64, against the float64 triple loop.
+    @Test(arguments: [(13, 300, 37), (32, 128, 512), (5, 7, 8), (1, 513, 17)])
+    func packedOperandAgreesWithTheNaiveProduct(m: Int, k: Int, n: Int) {
+        let g = Generator(seed: UInt64(m * k + n))
+        func check<T: PackedGemmScalar>(_: T.Type, _ dtype: DType, tolerance: Double) {
+            for transposed in [false, true] {
+                let a = Tensor.randn([m, k], dtype: dtype, generator: g)
+                let stored = Tensor.randn(transposed ? [n, k] : [k, n], dtype: dtype, generator: g)
+                let b = transposed ? stored.t() : stored
+                let packed = PackedMatrix<T>(
+                    stored.base(T.self), k: k, n: n, ld: transposed ? k : n, transposed: transposed)
+                let c = Tensor.randn([m, n], dtype: dtype, generator: g)
+                let sum = c.clone()
+                packed.product(m: m, a.base(T.self), lda: k, into: sum.base(T.self), ldc: n, accumulate: true)
+                #expect(maxError(sum, reference(a, b, c: c, beta: 1)) < tolerance, "\(dtype) += \(transposed)")
+                packed.product(m: m, a.base(T.self), lda: k, into: c.base(T.self), ldc: n, accumulate: false)
+                #expect(maxError(c, reference(a, b)) < tolerance, "\(dtype) = \(transposed)")
+            }
+        }
+        check(Float.self, .float32, tolerance: 1e-4)
+        check(Double.self, .float64, tolerance: 1e-12)
     }
 }

@@ -29,6 +29,25 @@ void ember_dgemm_builtin(int transA, int transB, int64_t m, int64_t n, int64_t k
                          const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
                          double *c, int64_t ldc);
 
+// MARK: GEMM against a packed right-hand matrix (packed_gemm.c)
+
+/// The number of elements `ember_pack_s` writes for a k × n matrix (n rounded up to 16 columns).
+int64_t ember_packed_size_s(int64_t k, int64_t n);
+/// The number of elements `ember_pack_d` writes for a k × n matrix (n rounded up to 8 columns).
+int64_t ember_packed_size_d(int64_t k, int64_t n);
+/// Packs the k × n matrix B (row-major, or its transpose stored n × k when `trans_b`) into
+/// column panels for `ember_gemm_packed_s`.
+void ember_pack_s(int trans_b, int64_t k, int64_t n, const float *b, int64_t ldb, float *packed);
+/// Double-precision twin of `ember_pack_s` (panels of 8 columns).
+void ember_pack_d(int trans_b, int64_t k, int64_t n, const double *b, int64_t ldb, double *packed);
+/// Row-major C (m × n) = A (m × k) · B, or C += A · B when `accumulate`, with B packed by
+/// `ember_pack_s`; each element's products are summed in order of k, then added to C.
+void ember_gemm_packed_s(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *packed,
+                         int accumulate, float *c, int64_t ldc);
+/// Double-precision twin of `ember_gemm_packed_s`.
+void ember_gemm_packed_d(int64_t m, int64_t n, int64_t k, const double *a, int64_t lda, const double *packed,
+                         int accumulate, double *c, int64_t ldc);
+
 // MARK: worker threads (parallel.c)
 
 /// One part of a job split across cores: `fn(context, part)`.

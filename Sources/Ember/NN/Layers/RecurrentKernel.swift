@@ -134,7 +134,7 @@ typealias GRUBackwardKernel<T> = (
 ) -> Void
 
 /// Element types with C kernels for the pointwise gate steps, forward and backward.
-protocol RecurrentKernelScalar: FloatScalar, SpatialKernelScalar {
+protocol RecurrentKernelScalar: FloatScalar, SpatialKernelScalar, PackedGemmScalar {
     static var lstmForwardRows: LSTMForwardKernel<Self> { get }
     static var gruForwardRows: GRUForwardKernel<Self> { get }
     static var lstmBackwardRows: LSTMBackwardKernel<Self> { get }
@@ -181,8 +181,11 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
             into: projected.view([steps * batch, width]), beta: bias == nil ? 0 : 1)
         // GRU's hidden side, per step, into a buffer preset with b_hh.
         let recurrent = tape.mode == .gru ? Tensor(empty: [batch, width], dtype: T.dtype, zeroed: false) : projected
-        let pointers = Pointers(tape, projected: projected.base(T.self), recurrent: recurrent.base(T.self))
-        parallelRanges(batch, work: bandWork(tape)) { rows in
+        let work = bandWork(tape)
+        let pointers = Pointers(
+            tape, projected: projected.base(T.self), recurrent: recurrent.base(T.self),
+            packed: work > 0 ? packedHiddenWeight(tape, transposed: true) : nil)
+        parallelRanges(batch, work: work) { rows in
             for s in 0..<steps { forwardStep(tape, pointers, step: s, rows: rows) }
         }
         if tape.mode == .lstm {
@@ -198,10 +201,35 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         tape.batch >= kernelThreads && gemmThreadsOwned ? tape.steps * tape.batch * tape.gateWidth * tape.hidden : 0
     }
 
+    /// `W_hh` packed for the per-step products of the bands: `W_hhᵀ` (H × gates·H) forward, `W_hh`
+    /// (gates·H × H) backward.
+    static func packedHiddenWeight(_ tape: RecurrentTape, transposed: Bool) -> PackedMatrix<T> {
+        let (hidden, width) = (tape.hidden, tape.gateWidth)
+        return PackedMatrix(
+            tape.weightHh.base(T.self), k: transposed ? hidden : width, n: transposed ? width : hidden, ld: hidden,
+            transposed: transposed)
+    }
+
+    /// `c = a · W_hhᵀ` (forward) or `c = a · W_hh` (backward), or `c +=` when `accumulate`, for `m`
+    /// rows of one step: through the packed weight in bands, else through the (splitting) GEMM.
+    static func hiddenProduct(
+        _ tape: RecurrentTape, _ p: Pointers, forward: Bool, m: Int, _ a: UnsafePointer<T>,
+        into c: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        let (k, n) = forward ? (tape.hidden, tape.gateWidth) : (tape.gateWidth, tape.hidden)
+        if let packed = p.packedHh {
+            packed.product(m: m, a, lda: k, into: c, ldc: n, accumulate: accumulate)
+        } else {
+            T.gemm(false, forward, m, n, k, a, k, p.weightHh, tape.hidden, accumulate ? 1 : 0, c, n)
+        }
+    }
+
     /// The memory a pass reads and writes, taken once outside the parallel bands.
     struct Pointers {
         let out: UnsafeMutablePointer<T>
         let weightHh: UnsafeMutablePointer<T>
+        /// `W_hh` packed for this pass's per-step products, when the batch runs in bands.
+        let packedHh: PackedMatrix<T>?
         let biasHh: UnsafeMutablePointer<T>?
         let gates: UnsafeMutablePointer<T>?
         let states: UnsafeMutablePointer<T>?
@@ -212,9 +240,13 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         /// buffer); backward: the hidden-state gradient.
         let recurrent: UnsafeMutablePointer<T>
 
-        init(_ tape: RecurrentTape, projected: UnsafeMutablePointer<T>, recurrent: UnsafeMutablePointer<T>) {
+        init(
+            _ tape: RecurrentTape, projected: UnsafeMutablePointer<T>, recurrent: UnsafeMutablePointer<T>,
+            packed: PackedMatrix<T>?
+        ) {
             out = tape.packed.base(T.self)
             weightHh = tape.weightHh.base(T.self)
+            packedHh = packed
             biasHh = tape.biasHh?.base(T.self)
             gates = tape.gates?.base(T.self)
             states = tape.states?.base(T.self)
@@ -234,11 +266,11 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         let (first, count) = (rows.lowerBound * hidden, rows.count * hidden)
         // h W_hhᵀ adds into the pre-activations, or for GRU into its own buffer preset with b_hh.
         let target = tape.mode == .gru ? p.recurrent + rows.lowerBound * width : pre
-        var beta: T = 1
+        var accumulate = true
         if tape.mode == .gru {
-            if let b = p.biasHh { presetRows(target, b, rows: rows.count, width: width) } else { beta = 0 }
+            if let b = p.biasHh { presetRows(target, b, rows: rows.count, width: width) } else { accumulate = false }
         }
-        T.gemm(false, true, rows.count, width, hidden, before, hidden, p.weightHh, hidden, beta, target, width)
+        hiddenProduct(tape, p, forward: true, m: rows.count, before, into: target, accumulate: accumulate)
         switch tape.mode {
         case .rnnTanh: T.apply(.tanh, pre, pre, count: count)
         case .rnnRelu: for j in 0..<count { pre[j] = Swift.max(pre[j], 0) }
@@ -267,9 +299,12 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         let gradHh = tape.mode == .gru ? Tensor(empty: [steps * batch, width], dtype: dtype, zeroed: false) : gradIh
         let gradH = Tensor.zeros([batch, hidden], dtype: dtype)
         let gradC = tape.mode == .lstm ? grad.select(dim: 0, index: steps).clone() : nil
-        let pointers = Pointers(tape, projected: grad.base(T.self), recurrent: gradH.base(T.self))
+        let work = bandWork(tape)
+        let pointers = Pointers(
+            tape, projected: grad.base(T.self), recurrent: gradH.base(T.self),
+            packed: work > 0 ? packedHiddenWeight(tape, transposed: false) : nil)
         let (dIh, dHh, dc) = (gradIh.base(T.self), gradHh.base(T.self), gradC?.base(T.self))
-        parallelRanges(batch, work: bandWork(tape)) { rows in
+        parallelRanges(batch, work: work) { rows in
             for s in Swift.stride(from: steps - 1, through: 0, by: -1) {
                 backwardStep(tape, pointers, step: s, rows: rows, gradIh: dIh, gradHh: dHh, gradC: dc)
             }
@@ -344,9 +379,7 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
                 Int64(rows.count), Int64(hidden), p.gates! + (t * batch + rows.lowerBound) * width, g,
                 p.states! + t * tape.stepSize + first, tape.hiddenBefore(s, T.self) + first, dh, dIh, dHh)
         }
-        T.gemm(
-            false, false, rows.count, hidden, width, dHh, width, p.weightHh, hidden, tape.mode == .gru ? 1 : 0, dh,
-            hidden)
+        hiddenProduct(tape, p, forward: false, m: rows.count, dHh, into: dh, accumulate: tape.mode == .gru)
     }
 
     /// Sums of each column of a contiguous matrix, as one GEMM with a row of ones.

@@ -1,0 +1,114 @@
+// GEMM against a right-hand matrix packed once and reused by many products: a recurrent layer
+// multiplies every time step's hidden state by the same W_hh, and a BLAS would repack it on each
+// of those calls (a fifth of an LSTM step's time).
+//
+// B (k × n) is stored as panels of two vectors' width (16 floats or 8 doubles), each panel k rows
+// of contiguous values, zero-padded past column n. A micro-kernel keeps a 6-row × 2-vector block
+// of C in registers, broadcasting one value of A per row against the panel's two vectors at each
+// step of the inner dimension. x86-64 gets an AVX2+FMA variant chosen at run time; the portable
+// variant is the same code with the compiler's narrower vectors.
+#include "CEmberKernels.h"
+#include "cpu.h"
+#include <string.h>
+
+enum { kMicroRows = 6, kInnerBlock = 256 };
+
+#define DEFINE_PACKED_GEMM(SUFFIX, T)                                                                            \
+    typedef T vec_##SUFFIX __attribute__((vector_size(32)));                                                     \
+    enum { kPanel_##SUFFIX = 2 * 32 / sizeof(T) };                                                               \
+                                                                                                                 \
+    int64_t ember_packed_size_##SUFFIX(int64_t k, int64_t n) {                                                   \
+        return (n + kPanel_##SUFFIX - 1) / kPanel_##SUFFIX * kPanel_##SUFFIX * k;                                \
+    }                                                                                                            \
+                                                                                                                 \
+    void ember_pack_##SUFFIX(int trans_b, int64_t k, int64_t n, const T *b, int64_t ldb, T *packed) {            \
+        for (int64_t j0 = 0; j0 < n; j0 += kPanel_##SUFFIX) {                                                    \
+            T *panel = packed + j0 * k;                                                                          \
+            for (int64_t p = 0; p < k; p++)                                                                      \
+                for (int64_t j = 0; j < kPanel_##SUFFIX; j++)                                                    \
+                    panel[p * kPanel_##SUFFIX + j] =                                                             \
+                        j0 + j >= n ? 0 : trans_b ? b[(j0 + j) * ldb + p] : b[p * ldb + j0 + j];                 \
+        }                                                                                                        \
+    }                                                                                                            \
+                                                                                                                 \
+    /* C[rows × cols] (= or +=) A[rows × k] · panel, rows ≤ 6 known at compile time after inlining. */          \
+    static inline __attribute__((always_inline)) void micro_##SUFFIX(                                            \
+        int rows, int64_t cols, int64_t k, const T *a, int64_t lda, const T *panel, int accumulate, T *c,         \
+        int64_t ldc) {                                                                                           \
+        enum { W = 32 / sizeof(T) };                                                                             \
+        vec_##SUFFIX lo[kMicroRows] = {0}, hi[kMicroRows] = {0};                                                 \
+        /* C's tile is read or written only after the k loop, which hides fetching it from memory. */          \
+        for (int r = 0; r < rows; r++) {                                                                         \
+            __builtin_prefetch(c + r * ldc, 1);                                                                  \
+            __builtin_prefetch(c + r * ldc + cols - 1, 1);                                                       \
+        }                                                                                                        \
+        for (int64_t p = 0; p < k; p++) {                                                                        \
+            vec_##SUFFIX b0, b1;                                                                                 \
+            memcpy(&b0, panel + p * 2 * W, sizeof b0);                                                           \
+            memcpy(&b1, panel + p * 2 * W + W, sizeof b1);                                                       \
+            for (int r = 0; r < rows; r++) {                                                                     \
+                T av = a[r * lda + p];                                                                           \
+                lo[r] += av * b0;                                                                                \
+                hi[r] += av * b1;                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+        for (int r = 0; r < rows; r++) {                                                                         \
+            T *row = c + r * ldc;                                                                                \
+            T sum[2 * W];                                                                                        \
+            memcpy(sum, &lo[r], sizeof lo[r]);                                                                   \
+            memcpy(sum + W, &hi[r], sizeof hi[r]);                                                               \
+            if (accumulate)                                                                                      \
+                for (int64_t j = 0; j < cols; j++) row[j] += sum[j];                                             \
+            else                                                                                                 \
+                memcpy(row, sum, (size_t)cols * sizeof(T));                                                      \
+        }                                                                                                        \
+    }                                                                                                            \
+                                                                                                                 \
+    /* Each panel, in chunks of kInnerBlock rows that stay in L1, meets every row block of A. */            \
+    static inline __attribute__((always_inline)) void driver_##SUFFIX(                                           \
+        int64_t m, int64_t n, int64_t k, const T *a, int64_t lda, const T *packed, int accumulate, T *c,          \
+        int64_t ldc) {                                                                                           \
+        /* Row blocks of equal height (32 rows: 6, 6, 5, 5, 5, 5), not a thin last one. */                    \
+        const int64_t blocks = (m + kMicroRows - 1) / kMicroRows;                                                \
+        for (int64_t k0 = 0; k0 < k; k0 += kInnerBlock) {                                                        \
+            const int64_t kb = k - k0 < kInnerBlock ? k - k0 : kInnerBlock;                                      \
+            const int add = k0 > 0 || accumulate;                                                                \
+            for (int64_t j0 = 0; j0 < n; j0 += kPanel_##SUFFIX) {                                                \
+                const int64_t cols = n - j0 < kPanel_##SUFFIX ? n - j0 : kPanel_##SUFFIX;                        \
+                const T *panel = packed + j0 * k + k0 * kPanel_##SUFFIX;                                         \
+                for (int64_t index = 0; index < blocks; index++) {                                               \
+                    const int64_t i0 = m * index / blocks, rows = m * (index + 1) / blocks - i0;                 \
+                    const T *block_a = a + i0 * lda + k0;                                                        \
+                    T *block_c = c + i0 * ldc + j0;                                                              \
+                    switch (rows) {                                                                              \
+                    case 1: micro_##SUFFIX(1, cols, kb, block_a, lda, panel, add, block_c, ldc); break;          \
+                    case 2: micro_##SUFFIX(2, cols, kb, block_a, lda, panel, add, block_c, ldc); break;          \
+                    case 3: micro_##SUFFIX(3, cols, kb, block_a, lda, panel, add, block_c, ldc); break;          \
+                    case 4: micro_##SUFFIX(4, cols, kb, block_a, lda, panel, add, block_c, ldc); break;          \
+                    case 5: micro_##SUFFIX(5, cols, kb, block_a, lda, panel, add, block_c, ldc); break;          \
+                    default: micro_##SUFFIX(6, cols, kb, block_a, lda, panel, add, block_c, ldc); break;         \
+                    }                                                                                            \
+                }                                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+        if (k == 0 && !accumulate)                                                                               \
+            for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(T));                       \
+    }                                                                                                            \
+                                                                                                                 \
+    EMBER_FMA_TARGET static void driver_fma_##SUFFIX(int64_t m, int64_t n, int64_t k, const T *a, int64_t lda,   \
+                                                     const T *packed, int accumulate, T *c, int64_t ldc) {        \
+        driver_##SUFFIX(m, n, k, a, lda, packed, accumulate, c, ldc);                                            \
+    }                                                                                                            \
+    static void driver_plain_##SUFFIX(int64_t m, int64_t n, int64_t k, const T *a, int64_t lda, const T *packed, \
+                                      int accumulate, T *c, int64_t ldc) {                                       \
+        driver_##SUFFIX(m, n, k, a, lda, packed, accumulate, c, ldc);                                            \
+    }                                                                                                            \
+                                                                                                                 \
+    void ember_gemm_packed_##SUFFIX(int64_t m, int64_t n, int64_t k, const T *a, int64_t lda, const T *packed,   \
+                                    int accumulate, T *c, int64_t ldc) {                                         \
+        (ember_cpu_has_fma() ? driver_fma_##SUFFIX : driver_plain_##SUFFIX)(m, n, k, a, lda, packed, accumulate, \
+                                                                             c, ldc);                            \
+    }
+
+DEFINE_PACKED_GEMM(s, float)
+DEFINE_PACKED_GEMM(d, double)
