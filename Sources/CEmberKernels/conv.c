@@ -1,5 +1,6 @@
 // im2col / col2im and the copies around the convolution GEMMs (see Sources/Ember/Backend/Im2col.swift).
 #include "CEmberKernels.h"
+#include "clones.h"
 #include "spatial.h"
 #include <string.h>
 

@@ -31,8 +31,55 @@ static inline void KERNEL(zero_row)(SCALAR *dst, int64_t n) {
     for (; i < n; i++) dst[i] = 0;
 }
 
-void KERNEL(ember_im2col)(const SCALAR *image, const ember_conv_geometry *g, int64_t row_begin, int64_t row_end,
-                          SCALAR *col, int64_t ldcol) {
+// Exactly n elements (n ≥ one 32-byte block): whole blocks, then one last block ending at n that
+// may overlap the previous one, so short rows need no element-by-element tail.
+static inline void KERNEL(copy_short_row)(SCALAR *dst, const SCALAR *src, int64_t n) {
+    const int64_t block = 32 / (int64_t)sizeof(SCALAR);
+    int64_t i = 0;
+    for (; i + block < n; i += block) __builtin_memcpy(dst + i, src + i, 32);
+    __builtin_memcpy(dst + n - block, src + n - block, 32);
+}
+
+enum { KERNEL(kPaddedRowCapacity) = 1024 };
+
+// im2col for unit horizontal stride and dilation: each input row is copied once into a zero-padded
+// row, and the kernel's columns are then plain copies of out_w elements at successive offsets of
+// it, with no bounds or padding logic per output row.
+static inline __attribute__((always_inline)) void KERNEL(im2col_unit_stride)(
+    const SCALAR *image, const ember_conv_geometry *g, int64_t row_begin,
+                                       int64_t row_end, SCALAR *col, int64_t ldcol) {
+    const int64_t height = g->height, width = g->width, out_w = g->out_w, kernel_h = g->kernel_h,
+                  kernel_w = g->kernel_w, stride_h = g->stride_h, pad_h = g->pad_h, pad_w = g->pad_w,
+                  dilation_h = g->dilation_h;
+    SCALAR padded[KERNEL(kPaddedRowCapacity)];
+    const int64_t padded_width = out_w + kernel_w - 1;
+    for (int64_t x = 0; x < padded_width; x++) padded[x] = 0;
+    for (int64_t c = 0; c < g->channels; c++) {
+        for (int64_t ki = 0; ki < kernel_h; ki++) {
+            SCALAR *rows = col + (c * kernel_h + ki) * kernel_w * ldcol;
+            for (int64_t oh = row_begin; oh < row_end; oh++) {
+                SCALAR *dst = rows + (oh - row_begin) * out_w;
+                const int64_t ih = oh * stride_h - pad_h + ki * dilation_h;
+                if (ih < 0 || ih >= height) {
+                    for (int64_t kj = 0; kj < kernel_w; kj++) KERNEL(zero_row)(dst + kj * ldcol, out_w);
+                    continue;
+                }
+                const int64_t copied = width < padded_width - pad_w ? width : padded_width - pad_w;
+                __builtin_memcpy(padded + pad_w, image + (c * height + ih) * width, sizeof(SCALAR) * (size_t)copied);
+                for (int64_t kj = 0; kj < kernel_w; kj++) KERNEL(copy_short_row)(dst + kj * ldcol, padded + kj, out_w);
+            }
+        }
+    }
+}
+
+EMBER_AVX2_CLONES void KERNEL(ember_im2col)(const SCALAR *image, const ember_conv_geometry *g, int64_t row_begin,
+                                            int64_t row_end, SCALAR *col, int64_t ldcol) {
+    const int64_t block = 32 / (int64_t)sizeof(SCALAR);
+    if (g->stride_w == 1 && g->dilation_w == 1 && g->pad_w >= 0 && g->out_w >= block &&
+        g->out_w + g->kernel_w - 1 <= KERNEL(kPaddedRowCapacity) && g->pad_w < g->out_w + g->kernel_w - 1) {
+        KERNEL(im2col_unit_stride)(image, g, row_begin, row_end, col, ldcol);
+        return;
+    }
     // The geometry in locals: stores through `col` could otherwise alias it for the compiler.
     const int64_t height = g->height, width = g->width, out_w = g->out_w, kernel_h = g->kernel_h,
                   kernel_w = g->kernel_w, stride_h = g->stride_h, stride_w = g->stride_w, pad_h = g->pad_h,
