@@ -147,8 +147,8 @@ struct ConvGeometry {
         var offset: Int { rows.lowerBound * width }
     }
 
-    /// Scratch memory of one worker: the column matrix, the `[O, columns]` block of tiles of several
-    /// images, and where to accumulate (the worker's own zeroed sum when tiles are spread).
+    /// Scratch memory of one part of the batch: the column matrix, the `[O, columns]` block of tiles of several
+    /// images, and where to accumulate (the part's own zeroed sum when tiles are spread).
     private struct Scratch<T: SpatialKernelScalar> {
         let col: UnsafeMutablePointer<T>
         let block: UnsafeMutablePointer<T>
@@ -159,7 +159,7 @@ struct ConvGeometry {
     /// `minimumColumns` positions (then GEMMs read and write the tensors in place), cut into bands
     /// when its column matrix exceeds `columnBudget`; smaller images are grouped. When each tile's
     /// GEMM is too small for BLAS to thread (`m·n·k` ≤ 2¹⁸, OpenBLAS's threshold), whole-image
-    /// tiles are spread across cores instead, each worker with its own scratch memory; their
+    /// tiles are spread across cores instead, in parts with their own scratch memory; their
     /// accumulators are then summed into `accumulate` (when given).
     private func forEachTile<T: SpatialKernelScalar>(
         _: T.Type, accumulate: UnsafeMutablePointer<T>? = nil, accumulatorCount: Int = 0,
@@ -202,19 +202,21 @@ struct ConvGeometry {
             run(0..<tileCount, accumulate)
             return
         }
-        let parts = Swift.min(tileCount, kernelThreads)
+        // Several parts per core, each with its own scratch and partial sum (so the sums do not
+        // depend on which thread ran which part).
+        let parts = Swift.min(tileCount, kernelThreads * finePartsPerCore)
         let partials = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(parts * accumulatorCount, 1))
         defer { partials.deallocate() }
         partials.initialize(repeating: 0, count: parts * accumulatorCount)
-        parallelRanges(parts, work: .max) { workers in
-            for worker in workers {
-                run(worker * tileCount / parts..<(worker + 1) * tileCount / parts, partials + worker * accumulatorCount)
+        parallelRanges(parts, work: .max, partsPerCore: finePartsPerCore) { range in
+            for part in range {
+                run(part * tileCount / parts..<(part + 1) * tileCount / parts, partials + part * accumulatorCount)
             }
         }
         guard let accumulate else { return }
         for i in 0..<accumulatorCount {
             var sum: T = 0
-            for worker in 0..<parts { sum += partials[worker * accumulatorCount + i] }
+            for part in 0..<parts { sum += partials[part * accumulatorCount + i] }
             accumulate[i] = sum
         }
     }
@@ -417,6 +419,10 @@ let kernelThreads = Int(ember_cpu_count())
 
 /// The work (elements touched) from which a kernel splits across cores.
 let parallelWorkThreshold = 1 << 15
+
+/// Parts per core for kernels whose work can be cut finely: threads take parts as they come free,
+/// so a core that another busy process holds does less of the work.
+let finePartsPerCore = 4
 
 /// Calls `body` on consecutive sub-ranges of `0..<count` that together cover it, in parallel across
 /// the cores when `work` (elements touched) is large enough to pay for the threads, else once

@@ -27,7 +27,7 @@ private func elementwise<Operands>(_ count: Int, _ operands: Operands, _ body: (
         body(operands, 0..<count)
         return
     }
-    parallelRanges(count, work: count, partsPerCore: 4) { range in body(operands, range) }
+    parallelRanges(count, work: count, partsPerCore: finePartsPerCore) { range in body(operands, range) }
 }
 
 /// `out[i] = f(a[i])`, with `a` broadcast to `out`'s shape.

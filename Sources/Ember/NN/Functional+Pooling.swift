@@ -421,7 +421,7 @@ struct PoolGeometry {
     /// geometry of that run; the caller offsets its pointers by `first` planes.
     private func forEachPlaneRange(_ body: (_ first: Int, _ part: UnsafePointer<ember_pool_geometry>) -> Void) {
         let planes = Int(plane.planes)
-        parallelRanges(planes, work: planes * (inputPlane + outputPlane), partsPerCore: 4) { range in
+        parallelRanges(planes, work: planes * (inputPlane + outputPlane), partsPerCore: finePartsPerCore) { range in
             var part = plane
             part.planes = Int64(range.count)
             withUnsafePointer(to: part) { body(range.lowerBound, $0) }

@@ -51,7 +51,7 @@ private func vectorArithmetic(_ op: ArithmeticOp, into out: Tensor, _ a: Tensor,
     guard out.isContiguous, aFull || a.count == 1, bFull || b.count == 1 else { return false }
     let (pa, pb, po) = (UnsafePointer(a.base(Float.self)), UnsafePointer(b.base(Float.self)), out.base(Float.self))
     let (sa, sb) = (aFull ? 1 : 0, bFull ? 1 : 0)
-    parallelRanges(out.count, work: out.count, partsPerCore: 4) { r in
+    parallelRanges(out.count, work: out.count, partsPerCore: finePartsPerCore) { r in
         ember_varith_s(
             code, pa + r.lowerBound * sa, Int64(sa), pb + r.lowerBound * sb, Int64(sb), po + r.lowerBound,
             Int64(r.count))

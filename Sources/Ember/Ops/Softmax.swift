@@ -23,7 +23,7 @@ private func softmaxKernel<T: FloatScalar>(_ x: Tensor, dim: Int, log: Bool, _: 
     let src = layout.data.base(T.self)
     let dst = out.base(T.self)
     let n = layout.inner
-    parallelRanges(layout.outer, work: 10 * layout.outer * n, partsPerCore: 4) { rows in
+    parallelRanges(layout.outer, work: 10 * layout.outer * n, partsPerCore: finePartsPerCore) { rows in
         for o in rows {
             let s = src + o * n
             let d = dst + o * n

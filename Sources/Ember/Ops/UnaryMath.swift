@@ -39,7 +39,7 @@ func unaryFloat(_ op: UnaryFloatOp, _ x: Tensor) -> Tensor {
         let out = Tensor(empty: x.shape, dtype: .float32, zeroed: false)
         let (source, destination) = (UnsafePointer(x.base(Float.self)), out.base(Float.self))
         // A transcendental costs about as much as ten additions: split across cores sooner.
-        parallelRanges(x.count, work: 10 * x.count, partsPerCore: 4) { range in
+        parallelRanges(x.count, work: 10 * x.count, partsPerCore: finePartsPerCore) { range in
             Float.apply(function, source + range.lowerBound, destination + range.lowerBound, count: range.count)
         }
         return out

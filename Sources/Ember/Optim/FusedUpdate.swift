@@ -59,7 +59,9 @@ func fusedUpdate(
         pointers: ([target, grad] + state).map { t in
             t.map { UnsafeMutableRawPointer($0.storage.data) + $0.storageOffset * $0.dtype.itemSize }
         })
-    parallelRanges(target.count, work: target.count >= parallelUpdateThreshold ? .max : 0, partsPerCore: 4) { range in
+    parallelRanges(
+        target.count, work: target.count >= parallelUpdateThreshold ? .max : 0, partsPerCore: finePartsPerCore
+    ) { range in
         kernel(range.count, operands.advanced(by: range.lowerBound))
     }
     if target !== parameter { parameter.detach().copy(from: target) }
