@@ -1,7 +1,11 @@
 // Ember's worker threads for kernels split across cores (see parallelRanges in
 // Sources/Ember/Backend/Im2col.swift).
 //
-// One worker per core but one; the calling thread runs parts too. Between jobs a worker spins
+// One worker per core but one; the calling thread runs parts too. A job's parts are dealt out in
+// contiguous shares, one per thread (the caller's first): each thread runs its own share from the
+// front, then takes parts from the back of the others' shares, so on an idle machine every thread
+// touches the same memory from one job to the next (which keeps it in that core's caches), and a
+// thread slowed down by another process is relieved of its remaining parts. Between jobs a worker spins
 // for a short while (kSpinNanoseconds, yielding its core now and then), so that the next kernel of
 // a busy sequence starts at once, and then sleeps on a condition variable; a caller waiting for
 // the last parts does the same. Unlike an OpenMP or OpenBLAS pool, no thread holds a core for
@@ -17,13 +21,21 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { kMaxWorkers = 63 };
+enum { kMaxWorkers = 63, kMaxThreads = kMaxWorkers + 1 };
 static const int64_t kSpinNanoseconds = 20000;
 
-// The current job. `ticket` packs the job's generation (bits 32-63), its number of parts (16-31)
-// and the next part to hand out (0-15): a thread claims a part by one compare-and-swap, so it can
-// never claim a part of a newer job than the one it read.
+// The current job. `ticket` packs the job's generation (bits 32-63) and its number of parts
+// (16-31). Each share packs the generation, the next part of the share (16-31) and its end (0-15):
+// a thread claims a part by one compare-and-swap on a share, so it can never claim a part of a
+// newer job than the one it read.
 static _Atomic uint64_t ticket = 0;
+typedef struct {
+    _Atomic uint64_t word;
+    char padding[64 - sizeof(uint64_t)];  // one cache line per share
+} share;
+static share shares[kMaxThreads];
+static _Atomic int job_threads = 1;
+static _Thread_local int share_index = 0;
 static _Atomic int64_t parts_done = 0;
 static _Atomic int sleeping = 0;
 static _Atomic int caller_waiting = 0;
@@ -67,24 +79,39 @@ static int64_t now_nanoseconds(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-// Claims and runs parts of job `gen` until none is left.
-static void run_parts(uint32_t gen) {
-    uint64_t t = atomic_load_explicit(&ticket, memory_order_acquire);
+// Claims part `part` of job `gen` from `s` (by CAS on its word, starting from `w`): the front part
+// for the share's owner, the back one for any other thread. Returns 0 when the share has none left.
+static int claim(share *s, uint32_t gen, int from_front, int64_t *part) {
+    uint64_t w = atomic_load_explicit(&s->word, memory_order_acquire);
     for (;;) {
-        const uint64_t parts = (t >> 16) & 0xffff, next = t & 0xffff;
-        if (generation(t) != gen || next >= parts) return;
-        if (!atomic_compare_exchange_weak_explicit(&ticket, &t, t + 1, memory_order_acq_rel,
-                                                   memory_order_acquire))
-            continue;
-        // A claimed part keeps its job unfinished, so these are still the job's fields.
-        job_fn(job_context, (int64_t)next);
-        // The last part wakes the caller if it went to sleep waiting for it.
-        if (atomic_fetch_add(&parts_done, 1) + 1 == (int64_t)parts && atomic_load(&caller_waiting)) {
-            pthread_mutex_lock(&done_lock);
-            pthread_cond_signal(&done_cond);
-            pthread_mutex_unlock(&done_lock);
+        const uint64_t next = (w >> 16) & 0xffff, end = w & 0xffff;
+        if (generation(w) != gen || next >= end) return 0;
+        const uint64_t taken = from_front ? w + (1u << 16) : w - 1;
+        if (atomic_compare_exchange_weak_explicit(&s->word, &w, taken, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            *part = (int64_t)(from_front ? next : end - 1);
+            return 1;
         }
-        t = atomic_load_explicit(&ticket, memory_order_acquire);
+    }
+}
+
+// Runs parts of job `gen` until none is left: this thread's share first, then the others'.
+static void run_parts(uint32_t gen) {
+    const int threads = atomic_load_explicit(&job_threads, memory_order_relaxed);
+    const int64_t parts = (int64_t)((atomic_load_explicit(&ticket, memory_order_acquire) >> 16) & 0xffff);
+    for (int k = 0; k < threads; k++) {
+        share *s = &shares[(share_index + k) % threads];
+        int64_t part;
+        while (claim(s, gen, k == 0, &part)) {
+            // A claimed part keeps its job unfinished, so these are still the job's fields.
+            job_fn(job_context, part);
+            // The last part wakes the caller if it went to sleep waiting for it.
+            if (atomic_fetch_add(&parts_done, 1) + 1 == parts && atomic_load(&caller_waiting)) {
+                pthread_mutex_lock(&done_lock);
+                pthread_cond_signal(&done_cond);
+                pthread_mutex_unlock(&done_lock);
+            }
+        }
     }
 }
 
@@ -109,9 +136,13 @@ static uint32_t wait_for_job(uint32_t seen) {
     return gen;
 }
 
-static void *worker_main(void *unused) {
-    (void)unused;
-    uint32_t seen = generation(atomic_load(&ticket));
+// The generation before the workers started: a worker that starts after the first job was posted
+// must still take part in it.
+static uint32_t generation_at_start;
+
+static void *worker_main(void *index) {
+    share_index = (int)(intptr_t)index;
+    uint32_t seen = generation_at_start;
     for (;;) {
         seen = wait_for_job(seen);
         parallel_region = 1;
@@ -136,12 +167,14 @@ static void start_workers(void) {
     pthread_atfork(NULL, NULL, forget_workers_after_fork);
     int wanted = ember_cpu_count() - 1;
     if (wanted > kMaxWorkers) wanted = kMaxWorkers;
+    generation_at_start = generation(atomic_load(&ticket));
     for (int i = 0; i < wanted; i++) {
         pthread_t thread;
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&thread, &attributes, worker_main, NULL) == 0) worker_count++;
+        if (pthread_create(&thread, &attributes, worker_main, (void *)(intptr_t)(worker_count + 1)) == 0)
+            worker_count++;
         pthread_attr_destroy(&attributes);
     }
 }
@@ -157,6 +190,13 @@ void ember_parallel_run(int64_t parts, ember_task_fn fn, void *context) {
     job_context = context;
     atomic_store_explicit(&parts_done, 0, memory_order_relaxed);
     const uint32_t gen = generation(atomic_load(&ticket)) + 1;
+    const int threads = worker_count + 1;
+    for (int t = 0; t < threads; t++) {
+        const uint64_t first = (uint64_t)(parts * t / threads), end = (uint64_t)(parts * (t + 1) / threads);
+        atomic_store_explicit(&shares[t].word, ((uint64_t)gen << 32) | (first << 16) | end, memory_order_relaxed);
+    }
+    atomic_store_explicit(&job_threads, threads, memory_order_relaxed);
+    // Publishes the shares: a thread that reads this generation from the ticket sees them.
     atomic_store(&ticket, ((uint64_t)gen << 32) | ((uint64_t)parts << 16));
     if (atomic_load(&sleeping) > 0) {
         pthread_mutex_lock(&park_lock);
