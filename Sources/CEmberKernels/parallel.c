@@ -33,7 +33,7 @@ typedef struct {
     _Atomic uint64_t word;
     char padding[64 - sizeof(uint64_t)];  // one cache line per share
 } share;
-static share shares[kMaxThreads];
+static _Alignas(64) share shares[kMaxThreads];
 static _Atomic int job_threads = 1;
 static _Thread_local int share_index = 0;
 static _Atomic int64_t parts_done = 0;
@@ -79,7 +79,7 @@ static int64_t now_nanoseconds(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-// Claims part `part` of job `gen` from `s` (by CAS on its word, starting from `w`): the front part
+// Claims a part of job `gen` from `s` into `*part` (by CAS on the share's word): the front part
 // for the share's owner, the back one for any other thread. Returns 0 when the share has none left.
 static int claim(share *s, uint32_t gen, int from_front, int64_t *part) {
     uint64_t w = atomic_load_explicit(&s->word, memory_order_acquire);
