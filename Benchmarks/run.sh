@@ -6,7 +6,8 @@
 #     PYTHON=/path/to/python Benchmarks/run.sh
 #
 # Runs, in order: every workload on both sides (idle machine); the peak RSS of each memory group,
-# one child process per group and side; a few workloads again next to one busy process
+# one child process per group and side; add_1M in alternating fresh processes, Ember then
+# PyTorch, 7 pairs; a few workloads again next to one busy process
 # (`python3 -c 'while True: pass'`) for the slowdown. Prints the Markdown tables
 # (Benchmarks/summarize.py) and writes Benchmarks/results.json with every sample.
 set -euo pipefail
@@ -16,6 +17,10 @@ PYTHON="${PYTHON:-python3}"
 REPEATS=7
 BUSY_WORKLOADS="gemm_64x784x256,mlp_784_step,cnn_seed_step,lstm_step"
 BUSY_REPEATS=3
+# Issue 2's add_1M also runs in alternating fresh processes, Ember then PyTorch, PAIRS times:
+# the VM's memory speed drifts over seconds, which one pass per side can hand to one side only.
+PAIRED_WORKLOADS="add_1M"
+PAIRS=7
 MEMORY_GROUPS="mlp784 resnet18"
 while (($#)); do
     case "$1" in
@@ -77,6 +82,12 @@ echo "== peak memory: one process per group and side" >&2
 for group in $MEMORY_GROUPS; do
     "${ember[@]}" --rss "$group" >>"$work/memory.out"
     "${pytorch[@]}" --rss "$group" >>"$work/memory.out"
+done
+
+echo "== alternating processes, $PAIRS pairs: $PAIRED_WORKLOADS" >&2
+for ((pair = 0; pair < PAIRS; pair++)); do
+    "${ember[@]}" --json --repeats "$REPEATS" --only "$PAIRED_WORKLOADS" >>"$work/ember-pairs.out"
+    "${pytorch[@]}" --json --repeats "$REPEATS" --only "$PAIRED_WORKLOADS" >>"$work/pytorch-pairs.out"
 done
 
 echo "== again next to one busy process: $BUSY_WORKLOADS" >&2

@@ -4,7 +4,8 @@
     python3 Benchmarks/summarize.py WORK_DIR DESTINATION
 
 WORK_DIR holds ember.out and pytorch.out (the idle run), memory.out (one JSON line per memory
-group and side), ember-busy.out and pytorch-busy.out (the run next to a busy process), busy (the
+group and side), ember-pairs.out and pytorch-pairs.out (one JSON line per process of the
+alternating pairs), ember-busy.out and pytorch-busy.out (the run next to a busy process), busy (the
 CPU use measured before the run) and swift-version.
 """
 
@@ -12,6 +13,7 @@ import datetime
 import json
 import os
 import platform
+import statistics
 import sys
 
 # Issue 8's targets: ratio = PyTorch time / Ember time (higher is better); gemm rows compare Ember
@@ -27,6 +29,7 @@ TARGETS = {
 GEMM_TARGET = 0.9  # Ember / OpenBLAS direct
 MEMORY_TARGET = 1.0  # PyTorch peak RSS / Ember peak RSS
 BUSY_TARGET = 2.0  # Ember's slowdown next to one busy process
+PAIRED_TARGETS = {"add_1M": 1.0}  # issue 2: at least PyTorch's GB/s
 
 
 def json_lines(path):
@@ -134,6 +137,25 @@ def busy_table(ember, torch, ember_busy, torch_busy):
     return rows, table(header, cells)
 
 
+def paired_table(ember_pairs, torch_pairs):
+    """One row per workload of the alternating pairs: the ratio of each pair and their median."""
+    rows, cells = [], []
+    for name in by_name(ember_pairs[0]["results"]) if ember_pairs else []:
+        pairs = [(by_name(e["results"])[name], by_name(t["results"])[name]) for e, t in zip(ember_pairs, torch_pairs)]
+        ratios = [ratio(t, e) for e, t in pairs]
+        median = statistics.median(ratios)
+        target = PAIRED_TARGETS.get(name)
+        rows.append({"workload": name, "ember": [e for e, _ in pairs], "pytorch": [t for _, t in pairs],
+                     "ratios": ratios, "medianRatio": median, "target": target})
+        ember_values = ", ".join(fmt(e) for e, _ in pairs)
+        torch_values = ", ".join(fmt(t) for _, t in pairs)
+        cells.append([name, ember_values, torch_values, ", ".join(times(r) for r in ratios), times(median),
+                      f"≥ {target}" if target else "", verdict(median, target)])
+    header = ["workload", "Ember, each pair", "PyTorch, each pair", "ratio, each pair", "median ratio", "target",
+              "met"]
+    return rows, table(header, cells)
+
+
 def limits_table(torch):
     cells = [[r["name"], r["description"], fmt(r)] for r in torch["blasDirect"]["physicalLimits"]]
     return table(["limit", "how", "measured"], cells)
@@ -152,6 +174,8 @@ def main():
     ember, torch, ember_busy, torch_busy = (report(os.path.join(work, name)) for name in (
         "ember.out", "pytorch.out", "ember-busy.out", "pytorch-busy.out"))
     memory = json_lines(os.path.join(work, "memory.out"))
+    ember_pairs, torch_pairs = (
+        json_lines(os.path.join(work, name)) for name in ("ember-pairs.out", "pytorch-pairs.out"))
     with open(os.path.join(work, "swift-version")) as f:
         swift_version = f.read().strip()
     with open(os.path.join(work, "busy")) as f:
@@ -159,6 +183,7 @@ def main():
 
     rows, speed_lines = speed_table(ember, torch)
     memory_rows, memory_lines = memory_table(memory)
+    pair_rows, pair_lines = paired_table(ember_pairs, torch_pairs)
     busy_rows, busy_lines = busy_table(ember, torch, ember_busy, torch_busy)
     limit_lines = limits_table(torch)
     cpu = cpu_name()
@@ -180,6 +205,7 @@ def main():
     print(f"{cpu}, {os.cpu_count()} logical CPUs; {swift_version}; PyTorch {torch['version']} "
           f"({torch['threads']} threads); OpenBLAS direct: {(direct['openblasInfo'] or {}).get('config', 'not found')}")
     for title, lines in [("Speed", speed_lines), ("Peak memory (VmHWM, one process per group and side)", memory_lines),
+                         ("Alternating processes (each pair: Ember, then PyTorch, fresh processes)", pair_lines),
                          ("Slowdown next to one busy process", busy_lines), ("Physical limits", limit_lines)]:
         print(f"\n{title}\n")
         print("\n".join(lines))
@@ -192,8 +218,10 @@ def main():
             "machine": machine,
             "table": rows,
             "memory": memory_rows,
+            "pairs": pair_rows,
             "busy": busy_rows,
-            "markdown": {"speed": speed_lines, "memory": memory_lines, "busy": busy_lines, "limits": limit_lines},
+            "markdown": {"speed": speed_lines, "memory": memory_lines, "pairs": pair_lines, "busy": busy_lines,
+                         "limits": limit_lines},
             "ember": ember,
             "pytorch": torch,
             "emberBusy": ember_busy,
