@@ -325,14 +325,17 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
             return gw
         }
         next {
-            // The hidden states entering each time step, in time order, against one GEMM.
-            let before = Tensor(empty: [steps, batch, hidden], dtype: dtype, zeroed: false)
-            for s in 0..<steps {
-                (before.base(T.self) + tape.time(s) * tape.stepSize)
-                    .update(from: tape.hiddenBefore(s, T.self), count: tape.stepSize)
-            }
+            // Σ_t dGates_hh[t]ᵀ · h_before[t]: the step that starts from h0 (t = 0, or T - 1 in
+            // reverse), then every other step at once, whose states are outputs of the
+            // neighbouring steps and so one contiguous run of `packed`.
             let gw = Tensor(empty: tape.weightHh.shape, dtype: dtype, zeroed: false)
-            gemm(gradHh.t(), before.view([steps * batch, hidden]), into: gw)
+            let (dHh, states, w) = (gradHh.base(T.self), tape.packed.base(T.self), gw.base(T.self))
+            let first = tape.time(0)
+            T.gemm(
+                true, false, width, hidden, batch, dHh + first * batch * width, width, tape.h0.base(T.self), hidden, 0,
+                w, hidden)
+            let (grads, inputs) = tape.reverse ? (dHh, states + tape.stepSize) : (dHh + batch * width, states)
+            T.gemm(true, false, width, hidden, (steps - 1) * batch, grads, width, inputs, hidden, 1, w, hidden)
             return gw
         }
         if tape.biasIh != nil {
