@@ -7,16 +7,18 @@
 // side in one wide matrix.
 
 // Rows of small images are a few dozen elements: copied in fixed 32-byte blocks, which the
-// compiler turns into vector moves, instead of a library call per row.
+// compiler turns into vector moves, instead of a library call per row. The last block ends at n
+// and may overlap the one before, so a row of at least one block has no element-by-element tail.
 static inline void KERNEL(copy_row)(SCALAR *dst, const SCALAR *src, int64_t n) {
     const int64_t block = 32 / (int64_t)sizeof(SCALAR);
     if (n >= 16 * block) {
         memcpy(dst, src, sizeof(SCALAR) * (size_t)n);
-        return;
+    } else if (n >= block) {
+        for (int64_t i = 0; i + block < n; i += block) __builtin_memcpy(dst + i, src + i, 32);
+        __builtin_memcpy(dst + n - block, src + n - block, 32);
+    } else {
+        for (int64_t i = 0; i < n; i++) dst[i] = src[i];
     }
-    int64_t i = 0;
-    for (; i + block <= n; i += block) __builtin_memcpy(dst + i, src + i, 32);
-    for (; i < n; i++) dst[i] = src[i];
 }
 
 static inline void KERNEL(zero_row)(SCALAR *dst, int64_t n) {
@@ -31,23 +33,14 @@ static inline void KERNEL(zero_row)(SCALAR *dst, int64_t n) {
     for (; i < n; i++) dst[i] = 0;
 }
 
-// Exactly n elements (n ≥ one 32-byte block): whole blocks, then one last block ending at n that
-// may overlap the previous one, so short rows need no element-by-element tail.
-static inline void KERNEL(copy_short_row)(SCALAR *dst, const SCALAR *src, int64_t n) {
-    const int64_t block = 32 / (int64_t)sizeof(SCALAR);
-    int64_t i = 0;
-    for (; i + block < n; i += block) __builtin_memcpy(dst + i, src + i, 32);
-    __builtin_memcpy(dst + n - block, src + n - block, 32);
-}
-
 enum { KERNEL(kPaddedRowCapacity) = 1024 };
 
 // im2col for unit horizontal stride and dilation: each input row is copied once into a zero-padded
 // row, and the kernel's columns are then plain copies of out_w elements at successive offsets of
 // it, with no bounds or padding logic per output row.
 static inline __attribute__((always_inline)) void KERNEL(im2col_unit_stride)(
-    const SCALAR *image, const ember_conv_geometry *g, int64_t row_begin,
-                                       int64_t row_end, SCALAR *col, int64_t ldcol) {
+    const SCALAR *image, const ember_conv_geometry *g, int64_t row_begin, int64_t row_end, SCALAR *col,
+    int64_t ldcol) {
     const int64_t height = g->height, width = g->width, out_w = g->out_w, kernel_h = g->kernel_h,
                   kernel_w = g->kernel_w, stride_h = g->stride_h, pad_h = g->pad_h, pad_w = g->pad_w,
                   dilation_h = g->dilation_h;
@@ -65,8 +58,8 @@ static inline __attribute__((always_inline)) void KERNEL(im2col_unit_stride)(
                     continue;
                 }
                 const int64_t copied = width < padded_width - pad_w ? width : padded_width - pad_w;
-                __builtin_memcpy(padded + pad_w, image + (c * height + ih) * width, sizeof(SCALAR) * (size_t)copied);
-                for (int64_t kj = 0; kj < kernel_w; kj++) KERNEL(copy_short_row)(dst + kj * ldcol, padded + kj, out_w);
+                KERNEL(copy_row)(padded + pad_w, image + (c * height + ih) * width, copied);
+                for (int64_t kj = 0; kj < kernel_w; kj++) KERNEL(copy_row)(dst + kj * ldcol, padded + kj, out_w);
             }
         }
     }

@@ -34,7 +34,6 @@ typedef struct {
     char padding[64 - sizeof(uint64_t)];  // one cache line per share
 } share;
 static _Alignas(64) share shares[kMaxThreads];
-static _Atomic int job_threads = 1;
 static _Thread_local int share_index = 0;
 static _Atomic int64_t parts_done = 0;
 static _Atomic int sleeping = 0;
@@ -97,7 +96,9 @@ static int claim(share *s, uint32_t gen, int from_front, int64_t *part) {
 
 // Runs parts of job `gen` until none is left: this thread's share first, then the others'.
 static void run_parts(uint32_t gen) {
-    const int threads = atomic_load_explicit(&job_threads, memory_order_relaxed);
+    // The worker count is final before the first job is posted, and so is seen by every thread
+    // that read a job's generation.
+    const int threads = worker_count + 1;
     const int64_t parts = (int64_t)((atomic_load_explicit(&ticket, memory_order_acquire) >> 16) & 0xffff);
     for (int k = 0; k < threads; k++) {
         share *s = &shares[(share_index + k) % threads];
@@ -195,7 +196,6 @@ void ember_parallel_run(int64_t parts, ember_task_fn fn, void *context) {
         const uint64_t first = (uint64_t)(parts * t / threads), end = (uint64_t)(parts * (t + 1) / threads);
         atomic_store_explicit(&shares[t].word, ((uint64_t)gen << 32) | (first << 16) | end, memory_order_relaxed);
     }
-    atomic_store_explicit(&job_threads, threads, memory_order_relaxed);
     // Publishes the shares: a thread that reads this generation from the ticket sees them.
     atomic_store(&ticket, ((uint64_t)gen << 32) | ((uint64_t)parts << 16));
     if (atomic_load(&sleeping) > 0) {

@@ -1,13 +1,14 @@
 // Vectorised float32 arithmetic, exp, sigmoid and tanh over contiguous arrays. Arithmetic is
 // plain C loops compiled a second time for AVX2 (256-bit vectors; Swift targets baseline x86-64).
 // exp, sigmoid and tanh are the transcendental functions glibc only offers one element at a time.
-// `exp` is Cephes' expf (range reduction by ln 2 in two
-// parts, a degree-6 polynomial, the exponent put into the float's bits), within 2 ulp; arguments
-// outside the normal range (overflow, denormal results, NaN) take libm's `expf` in a second pass,
-// so infinities, zeros and NaN come out exactly as the C library gives them. On x86-64 an AVX2+FMA
-// version is chosen at run time; elsewhere the portable loop is left to the compiler.
+// `exp` is Cephes' expf (range reduction by ln 2 in two parts, a degree-6 polynomial, the exponent
+// put into the float's bits), within 2 ulp; arguments outside the normal range (overflow, denormal
+// results, NaN) take libm's `expf` in a second pass, so infinities, zeros and NaN come out exactly
+// as the C library gives them. On x86-64 an AVX2+FMA version is chosen at run time (cpu.h);
+// elsewhere the portable loop is left to the compiler.
 #include "CEmberKernels.h"
 #include "clones.h"
+#include "cpu.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -69,10 +70,9 @@ static void vtanh_portable(const float *x, float *y, int64_t n) {
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
-#define AVX2 __attribute__((target("avx2,fma")))
 
 /// exp of 8 lanes; lanes outside [EXP_MIN, EXP_MAX] (or NaN) are garbage, fixed by the caller.
-AVX2 static inline __m256 exp8(__m256 x) {
+EMBER_FMA_TARGET static inline __m256 exp8(__m256 x) {
     __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(EXP_LOG2E)),
                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(-EXP_LN2_HI), x);
@@ -89,13 +89,13 @@ AVX2 static inline __m256 exp8(__m256 x) {
 }
 
 /// Whether every lane of `x` is inside the range exp8 handles.
-AVX2 static inline int in_range8(__m256 x, float lo, float hi) {
+EMBER_FMA_TARGET static inline int in_range8(__m256 x, float lo, float hi) {
     __m256 ok = _mm256_and_ps(_mm256_cmp_ps(x, _mm256_set1_ps(lo), _CMP_GE_OQ),
                               _mm256_cmp_ps(x, _mm256_set1_ps(hi), _CMP_LE_OQ));
     return _mm256_movemask_ps(ok) == 0xFF;
 }
 
-AVX2 static void vexp_avx2(const float *x, float *y, int64_t n) {
+EMBER_FMA_TARGET static void vexp_avx2(const float *x, float *y, int64_t n) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256 v = _mm256_loadu_ps(x + i);
@@ -108,7 +108,7 @@ AVX2 static void vexp_avx2(const float *x, float *y, int64_t n) {
     for (; i < n; i++) y[i] = exp_scalar(x[i]);
 }
 
-AVX2 static void vsigmoid_avx2(const float *x, float *y, int64_t n) {
+EMBER_FMA_TARGET static void vsigmoid_avx2(const float *x, float *y, int64_t n) {
     int64_t i = 0;
     const __m256 one = _mm256_set1_ps(1.0f);
     for (; i + 8 <= n; i += 8) {
@@ -122,7 +122,7 @@ AVX2 static void vsigmoid_avx2(const float *x, float *y, int64_t n) {
     for (; i < n; i++) y[i] = 1.0f / (1.0f + exp_scalar(-x[i]));
 }
 
-AVX2 static void vtanh_avx2(const float *x, float *y, int64_t n) {
+EMBER_FMA_TARGET static void vtanh_avx2(const float *x, float *y, int64_t n) {
     int64_t i = 0;
     const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), sign_mask = _mm256_set1_ps(-0.0f);
     for (; i + 8 <= n; i += 8) {
@@ -147,16 +147,8 @@ AVX2 static void vtanh_avx2(const float *x, float *y, int64_t n) {
     for (; i < n; i++) y[i] = tanh_scalar(x[i]);
 }
 
-static int cpu_has_avx2_fma(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return cached;
-}
 #define DISPATCH(NAME, ...)                                  \
-    if (cpu_has_avx2_fma()) NAME##_avx2(__VA_ARGS__);        \
+    if (ember_cpu_has_fma()) NAME##_avx2(__VA_ARGS__);       \
     else NAME##_portable(__VA_ARGS__);
 #else
 #define DISPATCH(NAME, ...) NAME##_portable(__VA_ARGS__);
@@ -167,7 +159,6 @@ void ember_vsigmoid_s(const float *x, float *y, int64_t n) { DISPATCH(vsigmoid, 
 void ember_vtanh_s(const float *x, float *y, int64_t n) { DISPATCH(vtanh, x, y, n) }
 
 // MARK: arithmetic
-
 
 #define ARITH_LOOPS(NAME, EXPR)                                                                      \
     EMBER_AVX2_CLONES static void NAME(const float *a, int64_t a_step, const float *b, int64_t b_step, float *y, \

@@ -147,8 +147,9 @@ struct ConvGeometry {
         var offset: Int { rows.lowerBound * width }
     }
 
-    /// Scratch memory of one part of the batch: the column matrix, the `[O, columns]` block of tiles of several
-    /// images, and where to accumulate (the part's own zeroed sum when tiles are spread).
+    /// Scratch memory of one part of the batch: the column matrix, the `[O, columns]` block of
+    /// tiles of several images, and where to accumulate (the part's own zeroed sum when tiles are
+    /// spread).
     private struct Scratch<T: SpatialKernelScalar> {
         let col: UnsafeMutablePointer<T>
         let block: UnsafeMutablePointer<T>
