@@ -287,4 +287,16 @@ void ember_vtanh_s(const float *x, float *y, int64_t n);
 /// element (a scalar). `y` must not overlap the inputs unless it is one of them exactly.
 void ember_varith_s(int op, const float *a, int64_t a_step, const float *b, int64_t b_step, float *y, int64_t n);
 
+// MARK: sums (reduce.c)
+
+/// The sum of `n` contiguous float32 values, accumulated in double precision.
+double ember_sum_s(const float *x, int64_t n);
+/// The sum of `n` contiguous float64 values.
+double ember_sum_d(const double *x, int64_t n);
+/// sums[j] = the sum over `rows` rows (`ld` elements apart) of element j, for `cols` columns of
+/// float32 values, accumulated in double precision.
+void ember_column_sums_s(const float *x, int64_t rows, int64_t cols, int64_t ld, double *sums);
+/// The float64 form of `ember_column_sums_s`.
+void ember_column_sums_d(const double *x, int64_t rows, int64_t cols, int64_t ld, double *sums);
+
 #endif

@@ -14,6 +14,11 @@ protocol FloatScalar: NumericScalar, BinaryFloatingPoint {
     /// `exp`, `sigmoid` or `tanh` of `count` contiguous elements from `x` into `y` (which may be
     /// `x`): vectorised C kernels for `Float`, the C library element by element for `Double`.
     static func apply(_ f: ArrayFunction, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int)
+    /// The sum of `count` contiguous elements, accumulated in double precision (vectorised).
+    static func sum(_ x: UnsafePointer<Self>, count: Int) -> Double
+    /// The column sums of `rows` rows of `cols` elements, `ld` apart, in double precision.
+    static func columnSums(
+        _ x: UnsafePointer<Self>, rows: Int, cols: Int, ld: Int, into sums: UnsafeMutablePointer<Double>)
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func log1p(_ x: Self) -> Self
@@ -38,6 +43,10 @@ extension Float: FloatScalar {
         case .tanh: ember_vtanh_s(x, y, Int64(count))
         }
     }
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double { ember_sum_s(x, Int64(count)) }
+    static func columnSums(
+        _ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int, into sums: UnsafeMutablePointer<Double>
+    ) { ember_column_sums_s(x, Int64(rows), Int64(cols), Int64(ld), sums) }
     static func divide(_ a: Float, _ b: Float) -> Float { a / b }
     static func power(_ a: Float, _ b: Float) -> Float { powf(a, b) }
     static func exp(_ x: Float) -> Float { expf(x) }
@@ -59,6 +68,10 @@ extension Double: FloatScalar {
         case .tanh: for i in 0..<count { y[i] = libmtanh(x[i]) }
         }
     }
+    static func sum(_ x: UnsafePointer<Double>, count: Int) -> Double { ember_sum_d(x, Int64(count)) }
+    static func columnSums(
+        _ x: UnsafePointer<Double>, rows: Int, cols: Int, ld: Int, into sums: UnsafeMutablePointer<Double>
+    ) { ember_column_sums_d(x, Int64(rows), Int64(cols), Int64(ld), sums) }
     static func divide(_ a: Double, _ b: Double) -> Double { a / b }
     static func power(_ a: Double, _ b: Double) -> Double { libmpow(a, b) }
     static func exp(_ x: Double) -> Double { libmexp(x) }

@@ -8,6 +8,10 @@ extension Tensor {
         storage.pointer(as: T.self) + storageOffset
     }
 
+    /// Whether every element is the same memory location: one element, or one element expanded
+    /// (all strides 0, as the gradient of a full reduction). Kernels read it as a scalar.
+    var isSingleValue: Bool { count == 1 || strides.allSatisfy { $0 == 0 } }
+
     /// This view's strides as seen from a larger broadcast `shape` (0 on broadcast dimensions).
     func broadcastStrides(to target: [Int]) -> [Int] {
         let lead = target.count - shape.count
@@ -38,6 +42,10 @@ func map1<A: TensorScalar, R: TensorScalar>(into out: Tensor, _ a: Tensor, _ f: 
         elementwise(out.count, (o, x)) { p, range in
             for i in range { p.0[i] = f(p.1[i]) }
         }
+        return
+    }
+    if out.isContiguous && a.isSingleValue && out.count > 0 {
+        fill(out, f(a.base(A.self)[0]))
         return
     }
     let loop = StridedLoop(shape: out.shape, strides: [out.strides, a.broadcastStrides(to: out.shape)])
@@ -74,7 +82,11 @@ func map2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
             }
             return
         }
-        if aFull && b.count == 1 {
+        if a.isSingleValue && b.isSingleValue {
+            if n > 0 { fill(out, f(a.base(A.self)[0], b.base(B.self)[0])) }
+            return
+        }
+        if aFull && b.isSingleValue {
             let x = a.base(A.self)
             let y = b.base(B.self)[0]
             elementwise(n, (o, x, y)) { p, range in
@@ -82,7 +94,7 @@ func map2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
             }
             return
         }
-        if bFull && a.count == 1 {
+        if bFull && a.isSingleValue {
             let x = a.base(A.self)[0]
             let y = b.base(B.self)
             elementwise(n, (o, x, y)) { p, range in
@@ -112,6 +124,13 @@ func map2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
         } else {
             for i in 0..<n { o[i * s0] = f(x[i * s1], y[i * s2]) }
         }
+    }
+}
+
+/// Sets every element of the contiguous `out` to `value`.
+private func fill<R: TensorScalar>(_ out: Tensor, _ value: R) {
+    elementwise(out.count, (out.base(R.self), value)) { p, range in
+        for i in range { p.0[i] = p.1 }
     }
 }
 

@@ -48,7 +48,8 @@ private func vectorArithmetic(_ op: ArithmeticOp, into out: Tensor, _ a: Tensor,
     }
     let aFull = a.isContiguous && a.shape == out.shape
     let bFull = b.isContiguous && b.shape == out.shape
-    guard out.isContiguous, aFull || a.count == 1, bFull || b.count == 1 else { return false }
+    // Two single values go to `map2`, which computes the one result once.
+    guard out.isContiguous, aFull || bFull, aFull || a.isSingleValue, bFull || b.isSingleValue else { return false }
     let (pa, pb, po) = (UnsafePointer(a.base(Float.self)), UnsafePointer(b.base(Float.self)), out.base(Float.self))
     let (sa, sb) = (aFull ? 1 : 0, bFull ? 1 : 0)
     parallelRanges(out.count, work: out.count, partsPerCore: finePartsPerCore) { r in
@@ -165,7 +166,8 @@ extension Tensor {
         }
         return Tensor.record("PowBackward0", output: out, inputs: [self], saving: [self]) { g, _ in
             if exponent == 0 { return [Tensor.zerosLike(g)] }
-            return [g * exponent * self.pow(exponent - 1)]
+            // PyTorch's order, g · (e · x^(e-1)); x^1 is x itself.
+            return [g * ((exponent == 2 ? self : self.pow(exponent - 1)) * exponent)]
         }
     }
 

@@ -1,6 +1,10 @@
 /// Reductions over all elements or over chosen dimensions: `sum`, `mean`, `prod`, `var`, `std`,
 /// `logsumexp`, `norm`, `all`, `any`, each with its gradient.
 
+/// The elements summed in one block of a large sum; blocks of a fixed size make the order of
+/// the additions, and so the result, independent of the number of cores.
+private let sumBlock = 1 << 14
+
 /// A reduction's geometry: the input rearranged so reduced dimensions are innermost and contiguous.
 struct ReductionLayout {
     /// The input with reduced dimensions moved last, contiguous.
@@ -31,6 +35,9 @@ struct ReductionLayout {
             allowLeading && !kept.isEmpty && dims == Array(0..<dims.count) && x.isContiguous
         if reducesLeadingDims || geometryOnly {
             data = x
+        } else if all, let dense = x.densePermutation() {
+            // Every element meets in one output, in any order: a transposed view is read in place.
+            data = dense
         } else {
             let permuted = moved == Array(0..<x.dim) ? x : x.detach().permute(moved)
             data = permuted.isContiguous ? permuted : noGrad { permuted.clone() }
@@ -46,18 +53,56 @@ struct ReductionLayout {
     func shape(keepdim: Bool) -> [Int] { keepdim ? keptShape : droppedShape }
 
     /// Sums the leading dimensions of a contiguous input: rows of `outer` elements are added up,
-    /// so no transposed copy is made (the gradient of a bias, summed over the batch).
-    func sumLeading<T: NumericScalar>(
-        keepdim: Bool, _: T.Type, accumulate: (inout [Double], UnsafeMutablePointer<T>) -> Void
-    )
-        -> Tensor
-    {
-        var acc = [Double](repeating: 0, count: outer)
-        let src = data.base(T.self)
-        for r in 0..<inner { accumulate(&acc, src + r * outer) }
+    /// so no transposed copy is made (the gradient of a bias, summed over the batch). Large inputs
+    /// are cut into blocks of rows, of a fixed size, whose column sums are added in order.
+    func sumLeading<T: FloatScalar>(keepdim: Bool, _: T.Type) -> Tensor {
+        let (src, cols, rows) = (UnsafePointer(data.base(T.self)), outer, inner)
+        let rowsPerBlock = Swift.max(1, sumBlock / Swift.max(cols, 1))
+        let blocks = (rows + rowsPerBlock - 1) / rowsPerBlock
+        var partial = [Double](repeating: 0, count: blocks * cols)
+        partial.withUnsafeMutableBufferPointer { partial in
+            let sums = partial.baseAddress!
+            parallelRanges(blocks, work: rows * cols, partsPerCore: finePartsPerCore) { range in
+                for b in range {
+                    let first = b * rowsPerBlock
+                    T.columnSums(
+                        src + first * cols, rows: Swift.min(rowsPerBlock, rows - first), cols: cols, ld: cols,
+                        into: sums + b * cols)
+                }
+            }
+        }
         let out = Tensor(empty: shape(keepdim: keepdim), dtype: T.dtype, zeroed: false)
         let dst = out.base(T.self)
-        for j in 0..<outer { dst[j] = T(fromDouble: acc[j]) }
+        for j in 0..<cols {
+            var total: Double = 0
+            for b in 0..<blocks { total += partial[b * cols + j] }
+            dst[j] = T(fromDouble: total)
+        }
+        return out
+    }
+
+    /// Sums each run of `inner` elements in double precision, across cores when large. A single
+    /// long run is cut into blocks of a fixed size whose partial sums are added in order, so the
+    /// result does not depend on the number of cores.
+    func sum<T: FloatScalar>(keepdim: Bool, _: T.Type) -> Tensor {
+        let out = Tensor(empty: shape(keepdim: keepdim), dtype: T.dtype, zeroed: false)
+        let (src, dst, inner) = (UnsafePointer(data.base(T.self)), out.base(T.self), inner)
+        guard outer == 1 && inner > sumBlock else {
+            parallelRanges(outer, work: outer * inner, partsPerCore: finePartsPerCore) { rows in
+                for i in rows { dst[i] = T(fromDouble: T.sum(src + i * inner, count: inner)) }
+            }
+            return out
+        }
+        var partial = [Double](repeating: 0, count: (inner + sumBlock - 1) / sumBlock)
+        partial.withUnsafeMutableBufferPointer { partial in
+            let sums = partial.baseAddress!
+            parallelRanges(partial.count, work: inner, partsPerCore: finePartsPerCore) { blocks in
+                for b in blocks {
+                    sums[b] = T.sum(src + b * sumBlock, count: Swift.min(sumBlock, inner - b * sumBlock))
+                }
+            }
+        }
+        dst[0] = T(fromDouble: partial.reduce(0, +))
         return out
     }
 
@@ -94,26 +139,10 @@ extension Tensor {
         let layout = ReductionLayout(self, dims: dims, allowLeading: dtype.isFloatingPoint)
         let out: Tensor
         switch dtype {
-        case .float32 where layout.reducesLeadingDims:
-            out = layout.sumLeading(keepdim: keepdim, Float.self) { acc, row in
-                for j in 0..<acc.count { acc[j] += Double(row[j]) }
-            }
-        case .float64 where layout.reducesLeadingDims:
-            out = layout.sumLeading(keepdim: keepdim, Double.self) { acc, row in
-                for j in 0..<acc.count { acc[j] += row[j] }
-            }
-        case .float32:
-            out = layout.reduce(keepdim: keepdim) { (p: UnsafeMutablePointer<Float>, n: Int) -> Float in
-                var acc: Double = 0
-                for i in 0..<n { acc += Double(p[i]) }
-                return Float(acc)
-            }
-        case .float64:
-            out = layout.reduce(keepdim: keepdim) { (p: UnsafeMutablePointer<Double>, n: Int) -> Double in
-                var acc: Double = 0
-                for i in 0..<n { acc += p[i] }
-                return acc
-            }
+        case .float32 where layout.reducesLeadingDims: out = layout.sumLeading(keepdim: keepdim, Float.self)
+        case .float64 where layout.reducesLeadingDims: out = layout.sumLeading(keepdim: keepdim, Double.self)
+        case .float32: out = layout.sum(keepdim: keepdim, Float.self)
+        case .float64: out = layout.sum(keepdim: keepdim, Double.self)
         case .int64, .bool:
             out = ReductionLayout(to(.int64), dims: dims).reduce(keepdim: keepdim) {
                 (p: UnsafeMutablePointer<Int64>, n: Int) -> Int64 in

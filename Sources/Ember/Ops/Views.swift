@@ -118,6 +118,15 @@ extension Tensor {
     /// Reorders dimensions (`permute(1, 0)`).
     public func permute(_ dims: Int...) -> Tensor { permute(dims) }
 
+    /// A view of the same elements in memory order (dimensions by decreasing stride) when that
+    /// view is contiguous, as for a transposed contiguous tensor; nil when the elements have gaps
+    /// or overlap. Not recorded for autograd.
+    func densePermutation() -> Tensor? {
+        if isContiguous { return self }
+        let view = detach().permute((0..<dim).sorted { strides[$0] > strides[$1] })
+        return view.isContiguous ? view : nil
+    }
+
     /// Swaps two dimensions (`transpose(0, 1)`).
     public func transpose(_ dim0: Int, _ dim1: Int) -> Tensor {
         let a = normalizeDim(dim0, dim)

@@ -342,10 +342,10 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
             // Both biases get the column sums of their gate gradients, one matrix except for GRU.
             var sums: Tensor?
             next {
-                sums = columnSums(gradIh)
+                sums = gradIh.sum(dim: 0)
                 return sums!
             }
-            next { gradHh === gradIh ? sums?.clone() ?? columnSums(gradHh) : columnSums(gradHh) }
+            next { gradHh === gradIh ? sums?.clone() ?? gradHh.sum(dim: 0) : gradHh.sum(dim: 0) }
         }
         return grads
     }
@@ -383,13 +383,6 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
                 p.states! + t * tape.stepSize + first, tape.hiddenBefore(s, T.self) + first, dh, dIh, dHh)
         }
         hiddenProduct(tape, p, forward: false, m: rows.count, dHh, into: dh, accumulate: tape.mode == .gru)
-    }
-
-    /// Sums of each column of a contiguous matrix, as one GEMM with a row of ones.
-    static func columnSums(_ m: Tensor) -> Tensor {
-        let sums = Tensor(empty: [1, m.shape[1]], dtype: T.dtype, zeroed: false)
-        gemm(Tensor.ones([1, m.shape[0]], dtype: T.dtype), m, into: sums)
-        return sums.view([m.shape[1]])
     }
 }
 
