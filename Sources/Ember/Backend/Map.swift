@@ -51,9 +51,9 @@ func map1<A: TensorScalar, R: TensorScalar>(into out: Tensor, _ a: Tensor, _ f: 
     let loop = StridedLoop(shape: out.shape, strides: [out.strides, a.broadcastStrides(to: out.shape)])
     let po = out.base(R.self)
     let pa = a.base(A.self)
-    loop.forEachRun { off, n, st in
-        let o = po + off[0]
-        let x = pa + off[1]
+    stridedRuns(loop, writing: out, reading: [a], (po, pa)) { p, off, n, st in
+        let o = p.0 + off[0]
+        let x = p.1 + off[1]
         if st[0] == 1 && st[1] == 1 {
             for i in 0..<n { o[i] = f(x[i]) }
         } else {
@@ -109,10 +109,10 @@ func map2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
     let po = out.base(R.self)
     let pa = a.base(A.self)
     let pb = b.base(B.self)
-    loop.forEachRun { off, n, st in
-        let o = po + off[0]
-        let x = pa + off[1]
-        let y = pb + off[2]
+    stridedRuns(loop, writing: out, reading: [a, b], (po, pa, pb)) { p, off, n, st in
+        let o = p.0 + off[0]
+        let x = p.1 + off[1]
+        let y = p.2 + off[2]
         let s0 = st[0]
         let s1 = st[1]
         let s2 = st[2]
@@ -124,6 +124,27 @@ func map2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
         } else {
             for i in 0..<n { o[i * s0] = f(x[i * s1], y[i * s2]) }
         }
+    }
+}
+
+/// Calls `body(operands, offsets, runLength, innerStrides)` for every run of `loop`, whose first
+/// operand is `out`: split across cores when the loop is large and `out` can be written from
+/// several threads at once (each of its elements once, and no input sharing its memory), else in
+/// order on this thread. As in `elementwise`, the body takes the operands as an argument so that
+/// it captures only the element function, which the optimiser then inlines.
+@inline(__always)
+private func stridedRuns<Operands>(
+    _ loop: StridedLoop, writing out: Tensor, reading inputs: [Tensor], _ operands: Operands,
+    _ body: (Operands, UnsafeMutableBufferPointer<Int>, Int, UnsafeBufferPointer<Int>) -> Void
+) {
+    guard loop.count >= parallelWorkThreshold, loop.visitsEachElementOnce(0),
+        inputs.allSatisfy({ $0.storage !== out.storage })
+    else {
+        loop.forEachRun { off, n, st in body(operands, off, n, st) }
+        return
+    }
+    parallelRanges(loop.runCount, work: loop.count, partsPerCore: finePartsPerCore) { runs in
+        loop.forEachRun(runs: runs) { off, n, st in body(operands, off, n, st) }
     }
 }
 
@@ -148,11 +169,11 @@ func map3<A: TensorScalar, B: TensorScalar, C: TensorScalar, R: TensorScalar>(
     let pa = a.base(A.self)
     let pb = b.base(B.self)
     let pc = c.base(C.self)
-    loop.forEachRun { off, n, st in
-        let o = po + off[0]
-        let x = pa + off[1]
-        let y = pb + off[2]
-        let z = pc + off[3]
+    stridedRuns(loop, writing: out, reading: [a, b, c], (po, pa, pb, pc)) { p, off, n, st in
+        let o = p.0 + off[0]
+        let x = p.1 + off[1]
+        let y = p.2 + off[2]
+        let z = p.3 + off[3]
         for i in 0..<n { o[i * st[0]] = f(x[i * st[1]], y[i * st[2]], z[i * st[3]]) }
     }
 }

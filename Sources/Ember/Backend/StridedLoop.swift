@@ -34,12 +34,22 @@ struct StridedLoop {
     /// Number of elements visited.
     var count: Int { shape.reduce(1, *) }
 
-    /// Runs `body(offsets, runLength, innerStrides)` for every innermost run.
+    /// Number of innermost runs.
+    var runCount: Int { shape.isEmpty ? 1 : shape.dropLast().reduce(1, *) }
+
+    /// Whether operand `k` visits each of its elements once (no broadcast dimension), so that
+    /// writing it from several threads at once is safe.
+    func visitsEachElementOnce(_ k: Int) -> Bool { !strides[k].contains(0) }
+
+    /// Runs `body(offsets, runLength, innerStrides)` for every innermost run, or for the runs
+    /// numbered `runs` (row-major order) only.
     func forEachRun(
+        runs: Range<Int>? = nil,
         _ body: (_ offsets: UnsafeMutableBufferPointer<Int>, _ n: Int, _ inner: UnsafeBufferPointer<Int>) -> Void
     ) {
         let operands = strides.count
-        if shape.contains(0) { return }
+        let runs = runs ?? 0..<runCount
+        if shape.contains(0) || runs.isEmpty { return }
         var offsets = [Int](repeating: 0, count: operands)
         if shape.isEmpty {
             let ones = [Int](repeating: 1, count: operands)
@@ -49,10 +59,17 @@ struct StridedLoop {
         let rank = shape.count
         let n = shape[rank - 1]
         let inner = strides.map { $0[rank - 1] }
+        // The outer index of the first run, digit by digit from the innermost outer dimension.
         var index = [Int](repeating: 0, count: rank)
+        var rest = runs.lowerBound
+        for d in Swift.stride(from: rank - 2, through: 0, by: -1) {
+            index[d] = rest % shape[d]
+            rest /= shape[d]
+            for k in 0..<operands { offsets[k] += index[d] * strides[k][d] }
+        }
         offsets.withUnsafeMutableBufferPointer { off in
             inner.withUnsafeBufferPointer { innerPtr in
-                while true {
+                for _ in runs {
                     body(off, n, innerPtr)
                     // Advance the outer index (all but the innermost dimension).
                     var d = rank - 2
@@ -64,7 +81,6 @@ struct StridedLoop {
                         index[d] = 0
                         d -= 1
                     }
-                    if d < 0 { return }
                 }
             }
         }
