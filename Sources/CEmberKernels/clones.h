@@ -10,4 +10,13 @@
 #define EMBER_AVX2_CLONES
 #endif
 
+// EMBER_INLINE_COPIES: keeps the compiler from turning short copy and fill loops back into calls
+// to memcpy and memset (loop idiom recognition): for rows of a few dozen elements the call costs
+// more than the copy. Explicit memcpy and memset calls stay calls.
+#if defined(__clang__)
+#define EMBER_INLINE_COPIES __attribute__((no_builtin("memcpy", "memset")))
+#else
+#define EMBER_INLINE_COPIES
+#endif
+
 #endif

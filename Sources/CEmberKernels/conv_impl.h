@@ -7,9 +7,10 @@
 // side in one wide matrix.
 
 // Rows of small images are a few dozen elements: copied in fixed 32-byte blocks, which the
-// compiler turns into vector moves, instead of a library call per row. The last block ends at n
-// and may overlap the one before, so a row of at least one block has no element-by-element tail.
-static inline void KERNEL(copy_row)(SCALAR *dst, const SCALAR *src, int64_t n) {
+// compiler turns into vector moves, instead of a library call per row (EMBER_INLINE_COPIES keeps
+// it from merging the blocks back into one memcpy call). The last block ends at n and may overlap
+// the one before, so a row of at least one block has no element-by-element tail.
+static inline EMBER_INLINE_COPIES void KERNEL(copy_row)(SCALAR *dst, const SCALAR *src, int64_t n) {
     const int64_t block = 32 / (int64_t)sizeof(SCALAR);
     if (n >= 16 * block) {
         memcpy(dst, src, sizeof(SCALAR) * (size_t)n);
@@ -21,7 +22,7 @@ static inline void KERNEL(copy_row)(SCALAR *dst, const SCALAR *src, int64_t n) {
     }
 }
 
-static inline void KERNEL(zero_row)(SCALAR *dst, int64_t n) {
+static inline EMBER_INLINE_COPIES void KERNEL(zero_row)(SCALAR *dst, int64_t n) {
     const int64_t block = 32 / (int64_t)sizeof(SCALAR);
     if (n >= 16 * block) {
         memset(dst, 0, sizeof(SCALAR) * (size_t)n);
@@ -38,7 +39,7 @@ enum { KERNEL(kPaddedRowCapacity) = 1024 };
 // im2col for unit horizontal stride and dilation: each input row is copied once into a zero-padded
 // row, and the kernel's columns are then plain copies of out_w elements at successive offsets of
 // it, with no bounds or padding logic per output row.
-static inline __attribute__((always_inline)) void KERNEL(im2col_unit_stride)(
+static inline __attribute__((always_inline)) EMBER_INLINE_COPIES void KERNEL(im2col_unit_stride)(
     const SCALAR *image, const ember_conv_geometry *g, int64_t row_begin, int64_t row_end, SCALAR *col,
     int64_t ldcol) {
     const int64_t height = g->height, width = g->width, out_w = g->out_w, kernel_h = g->kernel_h,
@@ -65,8 +66,9 @@ static inline __attribute__((always_inline)) void KERNEL(im2col_unit_stride)(
     }
 }
 
-EMBER_AVX2_CLONES void KERNEL(ember_im2col)(const SCALAR *image, const ember_conv_geometry *g, int64_t row_begin,
-                                            int64_t row_end, SCALAR *col, int64_t ldcol) {
+EMBER_AVX2_CLONES EMBER_INLINE_COPIES void KERNEL(ember_im2col)(const SCALAR *image, const ember_conv_geometry *g,
+                                                                int64_t row_begin, int64_t row_end, SCALAR *col,
+                                                                int64_t ldcol) {
     const int64_t block = 32 / (int64_t)sizeof(SCALAR);
     if (g->stride_w == 1 && g->dilation_w == 1 && g->pad_w >= 0 && g->out_w >= block &&
         g->out_w + g->kernel_w - 1 <= KERNEL(kPaddedRowCapacity) && g->pad_w < g->out_w + g->kernel_w - 1) {

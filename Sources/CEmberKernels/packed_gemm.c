@@ -54,13 +54,25 @@ enum { kMicroRows = 6, kInnerBlock = 256 };
         }                                                                                                        \
         for (int r = 0; r < rows; r++) {                                                                         \
             T *row = c + r * ldc;                                                                                \
+            if (cols == 2 * W) { /* a full panel: vector loads and stores, no call for a variable length */      \
+                if (accumulate) {                                                                                \
+                    vec_##SUFFIX c0, c1;                                                                         \
+                    memcpy(&c0, row, sizeof c0);                                                                 \
+                    memcpy(&c1, row + W, sizeof c1);                                                             \
+                    lo[r] += c0;                                                                                 \
+                    hi[r] += c1;                                                                                 \
+                }                                                                                                \
+                memcpy(row, &lo[r], sizeof lo[r]);                                                               \
+                memcpy(row + W, &hi[r], sizeof hi[r]);                                                           \
+                continue;                                                                                        \
+            }                                                                                                    \
             T sum[2 * W];                                                                                        \
             memcpy(sum, &lo[r], sizeof lo[r]);                                                                   \
             memcpy(sum + W, &hi[r], sizeof hi[r]);                                                               \
             if (accumulate)                                                                                      \
                 for (int64_t j = 0; j < cols; j++) row[j] += sum[j];                                             \
             else                                                                                                 \
-                memcpy(row, sum, (size_t)cols * sizeof(T));                                                      \
+                for (int64_t j = 0; j < cols; j++) row[j] = sum[j];                                              \
         }                                                                                                        \
     }                                                                                                            \
                                                                                                                  \
