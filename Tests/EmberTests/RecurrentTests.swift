@@ -78,6 +78,41 @@ private func expectGradients(
         expectGradients("rnn_cell", rnnCell, [[3], [2]]) { [rnnCell($0[0], $0[1])] }
     }
 
+    /// With both weights trained, LSTM and RNN take their weight gradients from one GEMM; with
+    /// one frozen, each from its own. The two routes, and a batch that runs in bands, agree.
+    @Test func frozenWeightsLeaveTheOtherGradientsUnchanged() {
+        Ember.manualSeed(8)
+        let modules: [(String, Module)] = [
+            ("lstm", LSTM(3, 5, numLayers: 2)), ("rnn_bidirectional", RNN(3, 4, bidirectional: true)),
+        ]
+        let x = Tensor.randn([6, 4, 3], dtype: .float64)
+        for (name, module) in modules {
+            module.to(.float64)
+            func gradients(frozen: String?) -> [String: [Double]] {
+                let named = module.namedParameters()
+                let isFrozen = { (key: String) in frozen.map { key.hasPrefix($0) } ?? false }
+                for (key, p) in named { p.requiresGrad = !isFrozen(key) }
+                module.zeroGrad()
+                let output = module(x)
+                output.pow(2).sum().backward()
+                var grads: [String: [Double]] = [:]
+                for (key, p) in named where !isFrozen(key) { grads[key] = p.grad?.toArray(as: Double.self) }
+                return grads
+            }
+            let all = gradients(frozen: nil)
+            for frozen in ["weight_ih", "weight_hh"] {  // every layer and direction
+                for (key, grad) in gradients(frozen: frozen) {
+                    let reference = all[key] ?? []
+                    let close =
+                        grad.count == reference.count
+                        && zip(grad, reference).allSatisfy { Swift.abs($0 - $1) <= 1e-12 * Swift.max(1, Swift.abs($1)) }
+                    #expect(close, "\(name): \(key) with \(frozen) frozen")
+                }
+            }
+            for (_, p) in module.namedParameters() { p.requiresGrad = true }
+        }
+    }
+
     @Test func apiLinesCompileAndBehave() {
         let seq = Tensor.randn([3, 4, 5])
         let (o1, h1) = RNN(5, 7, numLayers: 2, batchFirst: true)(seq)

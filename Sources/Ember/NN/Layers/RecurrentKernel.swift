@@ -306,7 +306,8 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         let (dIh, dHh, dc) = (gradIh.base(T.self), gradHh.base(T.self), gradC?.base(T.self))
         parallelRanges(batch, work: work) { rows in
             for s in Swift.stride(from: steps - 1, through: 0, by: -1) {
-                backwardStep(tape, pointers, step: s, rows: rows, gradIh: dIh, gradHh: dHh, gradC: dc)
+                backwardStep(
+                    tape, pointers, step: s, rows: rows, gradIh: dIh, gradHh: dHh, gradC: dc, needsH0: needs[1])
             }
         }
 
@@ -319,12 +320,17 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         }
         next { gradH }
         if let gradC { next { gradC } }
+        // Both weight gradients from one GEMM when they share the gate gradients (not GRU).
+        let merged =
+            gradHh === gradIh && needs[grads.count] && needs[grads.count + 1] ? weightGradients(tape, gradIh) : nil
         next {
+            if let merged { return merged.narrow(dim: 1, start: 0, length: tape.inputSize).contiguous() }
             let gw = Tensor(empty: tape.weightIh.shape, dtype: dtype, zeroed: false)
             gemm(gradIh.t(), tape.x.view([steps * batch, tape.inputSize]), into: gw)
             return gw
         }
         next {
+            if let merged { return merged.narrow(dim: 1, start: tape.inputSize, length: hidden).contiguous() }
             // Σ_t dGates_hh[t]ᵀ · h_before[t]: the step that starts from h0 (t = 0, or T - 1 in
             // reverse), then every other step at once, whose states are outputs of the
             // neighbouring steps and so one contiguous run of `packed`.
@@ -354,7 +360,7 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
     /// the step, then `dh ← dGates_hh · W_hh` (plus GRU's direct path z·dh, already in dh).
     static func backwardStep(
         _ tape: RecurrentTape, _ p: Pointers, step s: Int, rows: Range<Int>, gradIh: UnsafeMutablePointer<T>,
-        gradHh: UnsafeMutablePointer<T>, gradC: UnsafeMutablePointer<T>?
+        gradHh: UnsafeMutablePointer<T>, gradC: UnsafeMutablePointer<T>?, needsH0: Bool
     ) {
         let (batch, hidden, width) = (tape.batch, tape.hidden, tape.gateWidth)
         let t = tape.time(s)
@@ -382,7 +388,33 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
                 Int64(rows.count), Int64(hidden), p.gates! + (t * batch + rows.lowerBound) * width, g,
                 p.states! + t * tape.stepSize + first, tape.hiddenBefore(s, T.self) + first, dh, dIh, dHh)
         }
-        hiddenProduct(tape, p, forward: false, m: rows.count, dHh, into: dh, accumulate: tape.mode == .gru)
+        // The first step's product is the gradient of h0 alone.
+        if s > 0 || needsH0 {
+            hiddenProduct(tape, p, forward: false, m: rows.count, dHh, into: dh, accumulate: tape.mode == .gru)
+        }
+    }
+
+    /// `[dW_ih | dW_hh]` (`[gates·H, I + H]`) as one GEMM: the gate gradients against each step's
+    /// input and the hidden state entering it, side by side.
+    static func weightGradients(_ tape: RecurrentTape, _ gates: Tensor) -> Tensor {
+        let (inputSize, hidden, batch) = (tape.inputSize, tape.hidden, tape.batch)
+        let width = inputSize + hidden
+        let operands = Tensor(empty: [tape.steps * batch, width], dtype: T.dtype, zeroed: false)
+        let (x, o) = (tape.x.base(T.self), operands.base(T.self))
+        parallelRanges(tape.steps, work: tape.steps * batch * width) { steps in
+            for s in steps {
+                let t = tape.time(s)
+                let (inputs, states) = (x + t * batch * inputSize, tape.hiddenBefore(s, T.self))
+                for b in 0..<batch {
+                    let row = o + (t * batch + b) * width
+                    row.update(from: inputs + b * inputSize, count: inputSize)
+                    (row + inputSize).update(from: states + b * hidden, count: hidden)
+                }
+            }
+        }
+        let gw = Tensor(empty: [tape.gateWidth, width], dtype: T.dtype, zeroed: false)
+        gemm(gates.t(), operands, into: gw)
+        return gw
     }
 }
 
