@@ -320,9 +320,13 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         }
         next { gradH }
         if let gradC { next { gradC } }
-        // Both weight gradients from one GEMM when they share the gate gradients (not GRU).
+        // Both weight gradients from one GEMM when they share the gate gradients (not GRU); a
+        // column of ones next to the inputs gives the bias gradient, the gates' column sums, too.
+        let w = grads.count
+        let biasColumn = tape.biasIh != nil && (needs[w + 2] || needs[w + 3])
         let merged =
-            gradHh === gradIh && needs[grads.count] && needs[grads.count + 1] ? weightGradients(tape, gradIh) : nil
+            gradHh === gradIh && needs[w] && needs[w + 1]
+            ? weightGradients(tape, gradIh, biasColumn: biasColumn) : nil
         next {
             if let merged { return merged.narrow(dim: 1, start: 0, length: tape.inputSize).contiguous() }
             let gw = Tensor(empty: tape.weightIh.shape, dtype: dtype, zeroed: false)
@@ -348,7 +352,8 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
             // Both biases get the column sums of their gate gradients, one matrix except for GRU.
             var sums: Tensor?
             next {
-                sums = gradIh.sum(dim: 0)
+                let column = biasColumn ? merged?.select(dim: 1, index: tape.inputSize + hidden) : nil
+                sums = column?.contiguous() ?? gradIh.sum(dim: 0)
                 return sums!
             }
             next { gradHh === gradIh ? sums?.clone() ?? gradHh.sum(dim: 0) : gradHh.sum(dim: 0) }
@@ -395,10 +400,11 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
     }
 
     /// `[dW_ih | dW_hh]` (`[gates·H, I + H]`) as one GEMM: the gate gradients against each step's
-    /// input and the hidden state entering it, side by side.
-    static func weightGradients(_ tape: RecurrentTape, _ gates: Tensor) -> Tensor {
+    /// input and the hidden state entering it, side by side; with `biasColumn`, a last column of
+    /// ones adds the bias gradient (`[gates·H, I + H + 1]`).
+    static func weightGradients(_ tape: RecurrentTape, _ gates: Tensor, biasColumn: Bool) -> Tensor {
         let (inputSize, hidden, batch) = (tape.inputSize, tape.hidden, tape.batch)
-        let width = inputSize + hidden
+        let width = inputSize + hidden + (biasColumn ? 1 : 0)
         let operands = Tensor(empty: [tape.steps * batch, width], dtype: T.dtype, zeroed: false)
         let (x, o) = (tape.x.base(T.self), operands.base(T.self))
         parallelRanges(tape.steps, work: tape.steps * batch * width) { steps in
@@ -409,6 +415,7 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
                     let row = o + (t * batch + b) * width
                     row.update(from: inputs + b * inputSize, count: inputSize)
                     (row + inputSize).update(from: states + b * hidden, count: hidden)
+                    if biasColumn { row[inputSize + hidden] = 1 }
                 }
             }
         }
