@@ -174,8 +174,13 @@ struct WeakTensor {
     init(_ tensor: Tensor) { self.tensor = tensor }
 }
 
+/// The strides of every one-dimensional contiguous tensor, shared: a new array costs an
+/// allocation and a runtime metadata lookup, a large part of a small op.
+private let unitStrides = [1]
+
 /// Row-major strides for a shape.
 func contiguousStrides(_ shape: [Int]) -> [Int] {
+    if shape.count <= 1 { return shape.isEmpty ? [] : unitStrides }
     var strides = [Int](repeating: 1, count: shape.count)
     var acc = 1
     for d in Swift.stride(from: shape.count - 1, through: 0, by: -1) {
