@@ -5,11 +5,11 @@
 // contiguous shares, one per thread (the caller's first): each thread runs its own share from the
 // front, then takes parts from the back of the others' shares, so on an idle machine every thread
 // touches the same memory from one job to the next (which keeps it in that core's caches), and a
-// thread slowed down by another process is relieved of its remaining parts. Between jobs a worker spins
-// for a short while (kSpinNanoseconds, yielding its core now and then), so that the next kernel of
-// a busy sequence starts at once, and then sleeps on a condition variable; a caller waiting for
-// the last parts does the same. Unlike an OpenMP or OpenBLAS pool, no thread holds a core for
-// long while it waits, which matters next to another busy process.
+// thread slowed down by another process is relieved of its remaining parts. Between jobs a worker
+// spins for a short while (kSpinNanoseconds, yielding its core now and then), so that the next
+// kernel of a busy sequence starts at once, and then sleeps on a condition variable; a caller
+// waiting for the last parts does the same. Unlike an OpenMP or OpenBLAS pool, no thread holds a
+// core for long while it waits, which matters next to another busy process.
 #if defined(__linux__)
 #define _GNU_SOURCE
 #endif

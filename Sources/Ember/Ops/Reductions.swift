@@ -5,6 +5,26 @@
 /// the additions, and so the result, independent of the number of cores.
 private let sumBlock = 1 << 14
 
+/// Runs `body(block, sums)` for every block, across cores when `work` is large, each block
+/// writing `width` partial sums, and returns their totals: the blocks' sums added in block order,
+/// so the result does not depend on which thread ran which block.
+private func blockSums(
+    blocks: Int, width: Int, work: Int, _ body: (_ block: Int, _ sums: UnsafeMutablePointer<Double>) -> Void
+) -> [Double] {
+    var partial = [Double](repeating: 0, count: blocks * width)
+    partial.withUnsafeMutableBufferPointer { partial in
+        guard let sums = partial.baseAddress else { return }  // no blocks
+        parallelRanges(blocks, work: work, partsPerCore: finePartsPerCore) { range in
+            for b in range { body(b, sums + b * width) }
+        }
+    }
+    var totals = [Double](repeating: 0, count: width)
+    for b in 0..<blocks {
+        for j in 0..<width { totals[j] += partial[b * width + j] }
+    }
+    return totals
+}
+
 /// A reduction's geometry: the input rearranged so reduced dimensions are innermost and contiguous.
 struct ReductionLayout {
     /// The input with reduced dimensions moved last, contiguous.
@@ -58,26 +78,15 @@ struct ReductionLayout {
     func sumLeading<T: FloatScalar>(keepdim: Bool, _: T.Type) -> Tensor {
         let (src, cols, rows) = (UnsafePointer(data.base(T.self)), outer, inner)
         let rowsPerBlock = Swift.max(1, sumBlock / Swift.max(cols, 1))
-        let blocks = (rows + rowsPerBlock - 1) / rowsPerBlock
-        var partial = [Double](repeating: 0, count: blocks * cols)
-        partial.withUnsafeMutableBufferPointer { partial in
-            let sums = partial.baseAddress!
-            parallelRanges(blocks, work: rows * cols, partsPerCore: finePartsPerCore) { range in
-                for b in range {
-                    let first = b * rowsPerBlock
-                    T.columnSums(
-                        src + first * cols, rows: Swift.min(rowsPerBlock, rows - first), cols: cols, ld: cols,
-                        into: sums + b * cols)
-                }
-            }
+        let totals = blockSums(blocks: (rows + rowsPerBlock - 1) / rowsPerBlock, width: cols, work: rows * cols) {
+            b, sums in
+            let first = b * rowsPerBlock
+            T.columnSums(
+                src + first * cols, rows: Swift.min(rowsPerBlock, rows - first), cols: cols, ld: cols, into: sums)
         }
         let out = Tensor(empty: shape(keepdim: keepdim), dtype: T.dtype, zeroed: false)
         let dst = out.base(T.self)
-        for j in 0..<cols {
-            var total: Double = 0
-            for b in 0..<blocks { total += partial[b * cols + j] }
-            dst[j] = T(fromDouble: total)
-        }
+        for j in 0..<cols { dst[j] = T(fromDouble: totals[j]) }
         return out
     }
 
@@ -93,16 +102,10 @@ struct ReductionLayout {
             }
             return out
         }
-        var partial = [Double](repeating: 0, count: (inner + sumBlock - 1) / sumBlock)
-        partial.withUnsafeMutableBufferPointer { partial in
-            let sums = partial.baseAddress!
-            parallelRanges(partial.count, work: inner, partsPerCore: finePartsPerCore) { blocks in
-                for b in blocks {
-                    sums[b] = T.sum(src + b * sumBlock, count: Swift.min(sumBlock, inner - b * sumBlock))
-                }
-            }
+        let total = blockSums(blocks: (inner + sumBlock - 1) / sumBlock, width: 1, work: inner) { b, sum in
+            sum[0] = T.sum(src + b * sumBlock, count: Swift.min(sumBlock, inner - b * sumBlock))
         }
-        dst[0] = T(fromDouble: partial.reduce(0, +))
+        dst[0] = T(fromDouble: total[0])
         return out
     }
 
