@@ -25,6 +25,14 @@ private func same(_ x: Tensor, _ y: Tensor) -> Bool {
         #expect(same(a * b, ac * bc))
         #expect(same(a - c, ac - c))
         #expect(same(a.abs(), ac.abs()))
+        // An expanded single value (the gradient of a full reduction) on either side of views with
+        // unit and other inner strides.
+        let v = Tensor.randn([40, 30, 50], dtype: dtype, generator: g).transpose(0, 1)
+        for (view, copy) in [(a, ac), (v, v.contiguous())] {
+            let scalar = Tensor.full([], 1.5, dtype: dtype).expand(view.shape)
+            #expect(same(scalar * view, copy * 1.5) && same(view - scalar, copy - 1.5))
+            #expect(same(scalar / view, 1.5 / copy))
+        }
         let mask = a .> 0
         #expect(same(Tensor.where(mask, a, b), Tensor.where(mask, ac, bc)))
         // Row-major order of the view, element by element.

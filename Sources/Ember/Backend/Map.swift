@@ -121,6 +121,9 @@ func map2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
         } else if s0 == 1 && s1 == 1 && s2 == 0 {
             let yv = y[0]
             for i in 0..<n { o[i] = f(x[i], yv) }
+        } else if s0 == 1 && s1 == 0 && s2 == 1 {
+            let xv = x[0]
+            for i in 0..<n { o[i] = f(xv, y[i]) }
         } else {
             for i in 0..<n { o[i * s0] = f(x[i * s1], y[i * s2]) }
         }

@@ -3,10 +3,11 @@ import CEmberKernels
 /// The fused recurrent layer shared by `RNN`, `LSTM`, `GRU` and their cells: one layer in one
 /// direction over a whole time-major sequence, recorded as a single autograd node.
 ///
-/// Forward: one GEMM projects the inputs of all time steps (`x @ W_ihᵀ + b_ih`), then each step
-/// runs one GEMM for the hidden projection (`h @ W_hhᵀ`) and a pointwise gate kernel. Backward is
+/// Forward: each step runs one product for the gate pre-activations and a pointwise gate kernel;
+/// RNN and LSTM multiply the step's `[x | h | 1]` by `[W_ih | W_hh | b]ᵀ`, GRU (and a batch too
+/// small for bands) first projects the inputs of all time steps with one GEMM. Backward is
 /// back-propagation through time with the same shape: a pointwise kernel and one GEMM per step,
-/// then three GEMMs over the whole sequence for the input gradient and both weight gradients.
+/// then GEMMs over the whole sequence for the input gradient and the weight gradients.
 
 /// The recurrent cell types (PyTorch's RNN modes).
 enum RecurrentMode: Sendable {
@@ -75,6 +76,13 @@ private struct RecurrentTape {
     let states: Tensor?
     /// LSTM `tanh(c)`, `[T, B, H]`.
     let cellTanh: Tensor?
+    /// Whether the batch runs in one band per core, each band every time step on one worker:
+    /// when there are rows for every core and the GEMMs are this library's to thread.
+    let bands: Bool
+    /// RNN and LSTM in bands: each step's `[x | h_before | 1]` (the 1 when there are biases),
+    /// `[T·B, I + H (+ 1)]`, the left operand of the step's one product in the forward pass and
+    /// of both weight gradients in the backward pass.
+    let operands: Tensor?
 
     init(
         _ mode: RecurrentMode, x: Tensor, h0: Tensor, c0: Tensor?, weights: RecurrentWeights, reverse: Bool
@@ -97,6 +105,10 @@ private struct RecurrentTape {
         gates = gated ? Tensor(empty: [steps, batch, mode.gateCount * hidden], dtype: dtype, zeroed: false) : nil
         states = gated ? Tensor(empty: sequence, dtype: dtype, zeroed: false) : nil
         cellTanh = mode == .lstm ? Tensor(empty: sequence, dtype: dtype, zeroed: false) : nil
+        bands = batch >= kernelThreads && gemmThreadsOwned
+        let width = inputSize + hidden + (biasIh == nil ? 0 : 1)
+        operands =
+            bands && mode != .gru ? Tensor(empty: [steps * batch, width], dtype: dtype, zeroed: false) : nil
     }
 
     var gateWidth: Int { mode.gateCount * hidden }
@@ -162,11 +174,54 @@ extension Double: RecurrentKernelScalar {
 /// instead of one per step, and the pointwise gate kernels run in parallel too.
 private enum RecurrentKernel<T: RecurrentKernelScalar> {
     static func forward(_ tape: RecurrentTape) {
+        if let operands = tape.operands {
+            fusedForward(tape, operands: operands)
+        } else {
+            projectedForward(tape)
+        }
+        if tape.mode == .lstm {
+            let out = tape.packed.base(T.self) + tape.steps * tape.stepSize
+            out.update(from: tape.cellBefore(tape.steps, T.self), count: tape.stepSize)
+        }
+    }
+
+    /// RNN and LSTM in bands: each step's pre-activations are one product of the packed
+    /// `[W_ih | W_hh | b_ih + b_hh]ᵀ` with the step's `[x | h_before | 1]`, written into the
+    /// pre-activations (LSTM: the saved gates; RNN: the outputs) while that memory is in the
+    /// core's cache, then activated in place.
+    static func fusedForward(_ tape: RecurrentTape, operands: Tensor) {
         let (steps, batch, width) = (tape.steps, tape.batch, tape.gateWidth)
-        // The pre-activations of every step, `x W_ihᵀ + b_ih + b_hh`, from one GEMM into a buffer
-        // preset with the biases; each step then adds `h W_hhᵀ` into its slice and activates it in
-        // place (LSTM: the saved gates; RNN: the outputs). GRU keeps `W_hh h + b_hh` apart, since
-        // its n gate scales the hidden side by r.
+        let bias = tape.biasIh.map { b in tape.biasHh.map { b + $0 } ?? b }
+        let weights = Tensor.cat([tape.weightIh, tape.weightHh] + (bias.map { [$0.view([width, 1])] } ?? []), dim: 1)
+        let k = weights.shape[1]
+        let packed = PackedMatrix(weights.base(T.self), k: k, n: width, ld: k, transposed: true)
+        let projected = tape.mode == .lstm ? tape.gates! : tape.packed
+        let pointers = Pointers(tape, projected: projected.base(T.self), recurrent: projected.base(T.self), packed: nil)
+        let (x, o, ones) = (tape.x.base(T.self), operands.base(T.self), bias != nil)
+        parallelRanges(batch, work: bandWork(tape)) { rows in
+            for s in 0..<steps {
+                let t = tape.time(s)
+                let before = tape.hiddenBefore(s, T.self)
+                let first = o + (t * batch + rows.lowerBound) * k
+                for b in rows {
+                    let row = o + (t * batch + b) * k
+                    row.update(from: x + (t * batch + b) * tape.inputSize, count: tape.inputSize)
+                    (row + tape.inputSize).update(from: before + b * tape.hidden, count: tape.hidden)
+                    if ones { row[k - 1] = 1 }
+                }
+                let pre = pointers.projected + (t * batch + rows.lowerBound) * width
+                packed.product(m: rows.count, first, lda: k, into: pre, ldc: width, accumulate: false)
+                activate(tape, pointers, step: s, rows: rows)
+            }
+        }
+    }
+
+    /// GRU, or a batch in one band: the pre-activations of every step, `x W_ihᵀ + b_ih + b_hh`,
+    /// from one GEMM into a buffer preset with the biases; each step then adds `h W_hhᵀ` into
+    /// its slice and activates it in place. GRU keeps `W_hh h + b_hh` apart, since its n gate
+    /// scales the hidden side by r.
+    static func projectedForward(_ tape: RecurrentTape) {
+        let (steps, batch, width) = (tape.steps, tape.batch, tape.gateWidth)
         let projected: Tensor
         switch tape.mode {
         case .lstm: projected = tape.gates!
@@ -188,17 +243,13 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         parallelRanges(batch, work: work) { rows in
             for s in 0..<steps { forwardStep(tape, pointers, step: s, rows: rows) }
         }
-        if tape.mode == .lstm {
-            let out = pointers.out + steps * tape.stepSize
-            out.update(from: tape.cellBefore(steps, T.self), count: tape.stepSize)
-        }
     }
 
     /// The work that decides whether the batch is cut into bands: none (one band, whose per-step
     /// GEMMs then split across cores themselves) when there are fewer rows than cores or when the
     /// BLAS threads its own GEMMs.
     static func bandWork(_ tape: RecurrentTape) -> Int {
-        tape.batch >= kernelThreads && gemmThreadsOwned ? tape.steps * tape.batch * tape.gateWidth * tape.hidden : 0
+        tape.bands ? tape.steps * tape.batch * tape.gateWidth * tape.hidden : 0
     }
 
     /// `W_hh` packed for the per-step products of the bands: `W_hhᵀ` (H × gates·H) forward, `W_hh`
@@ -258,12 +309,9 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
 
     /// One time step of the batch rows `rows`.
     static func forwardStep(_ tape: RecurrentTape, _ p: Pointers, step s: Int, rows: Range<Int>) {
-        let (batch, hidden, width) = (tape.batch, tape.hidden, tape.gateWidth)
-        let t = tape.time(s)
-        let step = t * tape.stepSize
+        let (hidden, width) = (tape.hidden, tape.gateWidth)
         let before = tape.hiddenBefore(s, T.self) + rows.lowerBound * hidden
-        let pre = p.projected + (t * batch + rows.lowerBound) * width
-        let (first, count) = (rows.lowerBound * hidden, rows.count * hidden)
+        let pre = p.projected + (tape.time(s) * tape.batch + rows.lowerBound) * width
         // h W_hhᵀ adds into the pre-activations, or for GRU into its own buffer preset with b_hh.
         let target = tape.mode == .gru ? p.recurrent + rows.lowerBound * width : pre
         var accumulate = true
@@ -271,6 +319,17 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
             if let b = p.biasHh { presetRows(target, b, rows: rows.count, width: width) } else { accumulate = false }
         }
         hiddenProduct(tape, p, forward: true, m: rows.count, before, into: target, accumulate: accumulate)
+        activate(tape, p, step: s, rows: rows)
+    }
+
+    /// The gate kernel of step `s` for the batch rows `rows`, on pre-activations that hold every
+    /// product and bias.
+    static func activate(_ tape: RecurrentTape, _ p: Pointers, step s: Int, rows: Range<Int>) {
+        let (batch, hidden, width) = (tape.batch, tape.hidden, tape.gateWidth)
+        let t = tape.time(s)
+        let step = t * tape.stepSize
+        let pre = p.projected + (t * batch + rows.lowerBound) * width
+        let (first, count) = (rows.lowerBound * hidden, rows.count * hidden)
         switch tape.mode {
         case .rnnTanh: T.apply(.tanh, pre, pre, count: count)
         case .rnnRelu: for j in 0..<count { pre[j] = Swift.max(pre[j], 0) }
@@ -280,7 +339,8 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
                 p.cellTanh! + step + first, p.out + step + first)
         case .gru:
             T.gruForwardRows(
-                Int64(rows.count), Int64(hidden), pre, target, before, p.gates! + (t * batch + rows.lowerBound) * width,
+                Int64(rows.count), Int64(hidden), pre, p.recurrent + rows.lowerBound * width,
+                tape.hiddenBefore(s, T.self) + first, p.gates! + (t * batch + rows.lowerBound) * width,
                 p.states! + step + first, p.out + step + first)
         }
     }
@@ -323,7 +383,7 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         // Both weight gradients from one GEMM when they share the gate gradients (not GRU); a
         // column of ones next to the inputs gives the bias gradient, the gates' column sums, too.
         let w = grads.count
-        let biasColumn = tape.biasIh != nil && (needs[w + 2] || needs[w + 3])
+        let biasColumn = tape.biasIh != nil && (tape.operands != nil || needs[w + 2] || needs[w + 3])
         let merged =
             gradHh === gradIh && needs[w] && needs[w + 1]
             ? weightGradients(tape, gradIh, biasColumn: biasColumn) : nil
@@ -405,6 +465,11 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
     static func weightGradients(_ tape: RecurrentTape, _ gates: Tensor, biasColumn: Bool) -> Tensor {
         let (inputSize, hidden, batch) = (tape.inputSize, tape.hidden, tape.batch)
         let width = inputSize + hidden + (biasColumn ? 1 : 0)
+        if let operands = tape.operands {
+            let gw = Tensor(empty: [tape.gateWidth, width], dtype: T.dtype, zeroed: false)
+            gemm(gates.t(), operands, into: gw)
+            return gw
+        }
         let operands = Tensor(empty: [tape.steps * batch, width], dtype: T.dtype, zeroed: false)
         let (x, o) = (tape.x.base(T.self), operands.base(T.self))
         parallelRanges(tape.steps, work: tape.steps * batch * width) { steps in
