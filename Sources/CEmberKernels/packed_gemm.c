@@ -21,13 +21,19 @@ enum { kMicroRows = 6, kInnerBlock = 256 };
         return (n + kPanel_##SUFFIX - 1) / kPanel_##SUFFIX * kPanel_##SUFFIX * k;                                \
     }                                                                                                            \
                                                                                                                  \
+    /* Reads B in its storage order: a row of B, or of Bᵀ, goes into a panel's row or column. */             \
     void ember_pack_##SUFFIX(int trans_b, int64_t k, int64_t n, const T *b, int64_t ldb, T *packed) {            \
-        for (int64_t j0 = 0; j0 < n; j0 += kPanel_##SUFFIX) {                                                    \
+        enum { P = kPanel_##SUFFIX };                                                                            \
+        for (int64_t j0 = 0; j0 < n; j0 += P) {                                                                  \
             T *panel = packed + j0 * k;                                                                          \
-            for (int64_t p = 0; p < k; p++)                                                                      \
-                for (int64_t j = 0; j < kPanel_##SUFFIX; j++)                                                    \
-                    panel[p * kPanel_##SUFFIX + j] =                                                             \
-                        j0 + j >= n ? 0 : trans_b ? b[(j0 + j) * ldb + p] : b[p * ldb + j0 + j];                 \
+            const int64_t cols = n - j0 < P ? n - j0 : P;                                                        \
+            if (cols < P) memset(panel, 0, (size_t)(k * P) * sizeof(T));                                         \
+            if (trans_b) {                                                                                       \
+                for (int64_t j = 0; j < cols; j++)                                                               \
+                    for (int64_t p = 0; p < k; p++) panel[p * P + j] = b[(j0 + j) * ldb + p];                    \
+            } else {                                                                                             \
+                for (int64_t p = 0; p < k; p++) memcpy(panel + p * P, b + p * ldb + j0, (size_t)cols * sizeof(T)); \
+            }                                                                                                    \
         }                                                                                                        \
     }                                                                                                            \
                                                                                                                  \
