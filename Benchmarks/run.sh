@@ -6,8 +6,8 @@
 #     PYTHON=/path/to/python Benchmarks/run.sh
 #
 # Runs, in order: every workload on both sides (idle machine); the peak RSS of each memory group,
-# one child process per group and side; add_1M in alternating fresh processes, Ember then
-# PyTorch, 7 pairs; a few workloads again next to one busy process
+# one child process per group and side; add_1M and three more workloads in alternating fresh
+# processes, Ember then PyTorch, 7 pairs; a few workloads again next to one busy process
 # (`python3 -c 'while True: pass'`) for the slowdown. Prints the Markdown tables
 # (Benchmarks/summarize.py) and writes Benchmarks/results.json with every sample.
 set -euo pipefail
@@ -17,15 +17,16 @@ PYTHON="${PYTHON:-python3}"
 REPEATS=7
 BUSY_WORKLOADS="gemm_64x784x256,mlp_784_step,cnn_seed_step,lstm_step"
 BUSY_REPEATS=3
-# Issue 2's add_1M also runs in alternating fresh processes, Ember then PyTorch, PAIRS times:
-# the VM's memory speed drifts over seconds, which one pass per side can hand to one side only.
-PAIRED_WORKLOADS="add_1M"
+# Issue 2's add_1M and the rows whose ratio moved most between runs also run in alternating
+# fresh processes, Ember then PyTorch, PAIRS times: the VM's speed drifts over seconds, which one
+# pass per side can hand to one side only.
+PAIRED_WORKLOADS="add_1M,lstm_step,resnet18_infer,mlp_784_infer"
 PAIRS=7
 MEMORY_GROUPS="mlp784 resnet18"
 while (($#)); do
     case "$1" in
         --repeats) REPEATS="$2"; shift 2 ;;
-        -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
 done
