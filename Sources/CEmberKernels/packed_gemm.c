@@ -32,7 +32,8 @@ enum { kMicroRows = 6, kInnerBlock = 256 };
                 for (int64_t j = 0; j < cols; j++)                                                               \
                     for (int64_t p = 0; p < k; p++) panel[p * P + j] = b[(j0 + j) * ldb + p];                    \
             } else {                                                                                             \
-                for (int64_t p = 0; p < k; p++) memcpy(panel + p * P, b + p * ldb + j0, (size_t)cols * sizeof(T)); \
+                for (int64_t p = 0; p < k; p++)                                                                  \
+                    memcpy(panel + p * P, b + p * ldb + j0, (size_t)cols * sizeof(T));                           \
             }                                                                                                    \
         }                                                                                                        \
     }                                                                                                            \
@@ -48,7 +49,7 @@ enum { kMicroRows = 6, kInnerBlock = 256 };
             __builtin_prefetch(c + r * ldc, 1);                                                                  \
             __builtin_prefetch(c + r * ldc + cols - 1, 1);                                                       \
         }                                                                                                        \
-        /* Unrolled by 4: 10-15% faster than 1, 2 or 8 on the reference Zen 3 (32 x 128 x 512). */          \
+        /* Unrolled by 4: 10-15% faster than 1, 2 or 8 on the reference Zen 3 (32 x 128 x 512). */               \
         _Pragma("clang loop unroll_count(4)") for (int64_t p = 0; p < k; p++) {                                  \
             vec_##SUFFIX b0, b1;                                                                                 \
             memcpy(&b0, panel + p * 2 * W, sizeof b0);                                                           \

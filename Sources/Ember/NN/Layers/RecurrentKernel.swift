@@ -197,20 +197,14 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         let packed = PackedMatrix(weights.base(T.self), k: k, n: width, ld: k, transposed: true)
         let projected = tape.mode == .lstm ? tape.gates! : tape.packed
         let pointers = Pointers(tape, projected: projected.base(T.self), recurrent: projected.base(T.self), packed: nil)
-        let (x, o, ones) = (tape.x.base(T.self), operands.base(T.self), bias != nil)
+        let o = operands.base(T.self)
         parallelRanges(batch, work: bandWork(tape)) { rows in
             for s in 0..<steps {
-                let t = tape.time(s)
-                let before = tape.hiddenBefore(s, T.self)
-                let first = o + (t * batch + rows.lowerBound) * k
-                for b in rows {
-                    let row = o + (t * batch + b) * k
-                    row.update(from: x + (t * batch + b) * tape.inputSize, count: tape.inputSize)
-                    (row + tape.inputSize).update(from: before + b * tape.hidden, count: tape.hidden)
-                    if ones { row[k - 1] = 1 }
-                }
-                let pre = pointers.projected + (t * batch + rows.lowerBound) * width
-                packed.product(m: rows.count, first, lda: k, into: pre, ldc: width, accumulate: false)
+                writeOperands(tape, step: s, rows: rows, into: o, ones: bias != nil)
+                let row = tape.time(s) * batch + rows.lowerBound
+                packed.product(
+                    m: rows.count, o + row * k, lda: k, into: pointers.projected + row * width, ldc: width,
+                    accumulate: false)
                 activate(tape, pointers, step: s, rows: rows)
             }
         }
@@ -463,30 +457,36 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
     /// input and the hidden state entering it, side by side; with `biasColumn`, a last column of
     /// ones adds the bias gradient (`[gates·H, I + H + 1]`).
     static func weightGradients(_ tape: RecurrentTape, _ gates: Tensor, biasColumn: Bool) -> Tensor {
-        let (inputSize, hidden, batch) = (tape.inputSize, tape.hidden, tape.batch)
-        let width = inputSize + hidden + (biasColumn ? 1 : 0)
-        if let operands = tape.operands {
-            let gw = Tensor(empty: [tape.gateWidth, width], dtype: T.dtype, zeroed: false)
-            gemm(gates.t(), operands, into: gw)
-            return gw
-        }
-        let operands = Tensor(empty: [tape.steps * batch, width], dtype: T.dtype, zeroed: false)
-        let (x, o) = (tape.x.base(T.self), operands.base(T.self))
-        parallelRanges(tape.steps, work: tape.steps * batch * width) { steps in
-            for s in steps {
-                let t = tape.time(s)
-                let (inputs, states) = (x + t * batch * inputSize, tape.hiddenBefore(s, T.self))
-                for b in 0..<batch {
-                    let row = o + (t * batch + b) * width
-                    row.update(from: inputs + b * inputSize, count: inputSize)
-                    (row + inputSize).update(from: states + b * hidden, count: hidden)
-                    if biasColumn { row[inputSize + hidden] = 1 }
+        let operands =
+            tape.operands
+            ?? {
+                let width = tape.inputSize + tape.hidden + (biasColumn ? 1 : 0)
+                let operands = Tensor(empty: [tape.steps * tape.batch, width], dtype: T.dtype, zeroed: false)
+                let o = operands.base(T.self)
+                parallelRanges(tape.steps, work: tape.steps * tape.batch * width) { steps in
+                    for s in steps { writeOperands(tape, step: s, rows: 0..<tape.batch, into: o, ones: biasColumn) }
                 }
-            }
-        }
-        let gw = Tensor(empty: [tape.gateWidth, width], dtype: T.dtype, zeroed: false)
+                return operands
+            }()
+        let gw = Tensor(empty: [tape.gateWidth, operands.shape[1]], dtype: T.dtype, zeroed: false)
         gemm(gates.t(), operands, into: gw)
         return gw
+    }
+
+    /// Writes step `s`'s `[x | h_before | 1]` (the 1 when `ones`) for the batch rows `rows` into
+    /// their rows of `o`, `[T·B, I + H (+ 1)]`.
+    static func writeOperands(
+        _ tape: RecurrentTape, step s: Int, rows: Range<Int>, into o: UnsafeMutablePointer<T>, ones: Bool
+    ) {
+        let (inputSize, hidden, t) = (tape.inputSize, tape.hidden, tape.time(s))
+        let width = inputSize + hidden + (ones ? 1 : 0)
+        let (x, before) = (tape.x.base(T.self) + t * tape.batch * inputSize, tape.hiddenBefore(s, T.self))
+        for b in rows {
+            let row = o + (t * tape.batch + b) * width
+            row.update(from: x + b * inputSize, count: inputSize)
+            (row + inputSize).update(from: before + b * hidden, count: hidden)
+            if ones { row[width - 1] = 1 }
+        }
     }
 }
 
