@@ -375,12 +375,15 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
         next { gradH }
         if let gradC { next { gradC } }
         // Both weight gradients from one GEMM when they share the gate gradients (not GRU); a
-        // column of ones next to the inputs gives the bias gradient, the gates' column sums, too.
+        // column of ones next to the inputs gives the bias gradient, the gates' column sums, too
+        // (the forward pass's operands have it whenever there are biases).
         let w = grads.count
-        let biasColumn = tape.biasIh != nil && (tape.operands != nil || needs[w + 2] || needs[w + 3])
         let merged =
             gradHh === gradIh && needs[w] && needs[w + 1]
-            ? weightGradients(tape, gradIh, biasColumn: biasColumn) : nil
+            ? weightGradients(tape, gradIh, biasColumn: tape.biasIh != nil && (needs[w + 2] || needs[w + 3])) : nil
+        let biasSums = merged.flatMap {
+            $0.shape[1] > tape.inputSize + hidden ? $0.select(dim: 1, index: tape.inputSize + hidden) : nil
+        }
         next {
             if let merged { return merged.narrow(dim: 1, start: 0, length: tape.inputSize).contiguous() }
             let gw = Tensor(empty: tape.weightIh.shape, dtype: dtype, zeroed: false)
@@ -406,8 +409,7 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
             // Both biases get the column sums of their gate gradients, one matrix except for GRU.
             var sums: Tensor?
             next {
-                let column = biasColumn ? merged?.select(dim: 1, index: tape.inputSize + hidden) : nil
-                sums = column?.contiguous() ?? gradIh.sum(dim: 0)
+                sums = biasSums?.contiguous() ?? gradIh.sum(dim: 0)
                 return sums!
             }
             next { gradHh === gradIh ? sums?.clone() ?? gradHh.sum(dim: 0) : gradHh.sum(dim: 0) }
@@ -454,8 +456,10 @@ private enum RecurrentKernel<T: RecurrentKernelScalar> {
     }
 
     /// `[dW_ih | dW_hh]` (`[gates·H, I + H]`) as one GEMM: the gate gradients against each step's
-    /// input and the hidden state entering it, side by side; with `biasColumn`, a last column of
-    /// ones adds the bias gradient (`[gates·H, I + H + 1]`).
+    /// input and the hidden state entering it, side by side; a last column of ones adds the bias
+    /// gradient (`[gates·H, I + H + 1]`). The operands are the forward pass's when it kept them
+    /// (with the ones whenever there are biases), else written here, with the ones when
+    /// `biasColumn`.
     static func weightGradients(_ tape: RecurrentTape, _ gates: Tensor, biasColumn: Bool) -> Tensor {
         let operands =
             tape.operands
