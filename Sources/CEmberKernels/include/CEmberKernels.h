@@ -98,6 +98,25 @@ void ember_col2im_s(const float *col, int64_t ldcol, const ember_conv_geometry *
 void ember_col2im_d(const double *col, int64_t ldcol, const ember_conv_geometry *g, int64_t row_begin,
                     int64_t row_end, double *image);
 
+/// Winograd F(2×2, 3×3) transforms (winograd.c): the weights [O, C, 3, 3] of output channel panels
+/// [first, first + count) into the 16 matrices U_ξ [C, O], each packed as `ember_pack_s` packs;
+/// the input patches of tiles [first, first + count) of the batch [N, C, H, W] into rows of the
+/// matrices V_ξ [ld, C]; and the output tiles of y [N, O, out_h, out_w] from rows of the products
+/// M_ξ [ld, O], plus `bias` unless NULL. Only `channels`, `height`, `width`, `pad_h`, `pad_w`,
+/// `out_h` and `out_w` of `g` are read.
+void ember_winograd_weights_s(const float *w, int64_t out_channels, int64_t in_channels, int64_t first,
+                              int64_t count, float *u);
+void ember_winograd_weights_d(const double *w, int64_t out_channels, int64_t in_channels, int64_t first,
+                              int64_t count, double *u);
+void ember_winograd_input_s(const float *x, const ember_conv_geometry *g, int64_t first, int64_t count, float *v,
+                            int64_t ldv);
+void ember_winograd_input_d(const double *x, const ember_conv_geometry *g, int64_t first, int64_t count, double *v,
+                            int64_t ldv);
+void ember_winograd_output_s(const float *m, int64_t ldm, const ember_conv_geometry *g, int64_t out_channels,
+                             const float *bias, int64_t first, int64_t count, float *y);
+void ember_winograd_output_d(const double *m, int64_t ldm, const ember_conv_geometry *g, int64_t out_channels,
+                             const double *bias, int64_t first, int64_t count, double *y);
+
 /// [channels, images * positions] -> [images, channels, positions], adding `bias[channel]` unless NULL.
 void ember_chunk_to_batch_s(const float *chunk, const float *bias, int64_t channels, int64_t images,
                             int64_t positions, float *batch);

@@ -108,6 +108,10 @@ struct ConvGeometry {
     /// Columns a tile's GEMM should have at least (for BLAS efficiency): small images are grouped
     /// side by side up to this width, and bands are at least this wide.
     var minimumColumns = 256
+    /// Whether an eligible convolution may run as Winograd's F(2×2, 3×3) (Winograd.swift).
+    var allowsWinograd = true
+    /// Elements of transformed inputs and products per chunk of Winograd tiles.
+    var winogradBudget = 1 << 19
 
     /// `[N, C, spatial…]`.
     var inputShape: [Int] { [batch, Int(image.channels)] + spatial(image.height, image.width) }
@@ -359,7 +363,11 @@ extension ConvGeometry {
     /// `conv(x, w) + bias` as a new `[N, O, outSpatial…]` tensor.
     func convolution(_ x: Tensor, _ w: Tensor, bias: Tensor?) -> Tensor {
         let out = Tensor(empty: outputShape, dtype: x.dtype, zeroed: false)
-        forward(spatialKernelScalar(x.dtype), dense(x), dense(w), bias.map(dense), into: out)
+        if usesWinograd {
+            winogradForward(winogradScalar(x.dtype), dense(x), dense(w), bias.map(dense), into: out)
+        } else {
+            forward(spatialKernelScalar(x.dtype), dense(x), dense(w), bias.map(dense), into: out)
+        }
         return out
     }
 

@@ -1,0 +1,101 @@
+import CEmberKernels
+
+/// 3×3 stride-1 convolutions by Winograd's F(2×2, 3×3) algorithm (Lavin and Gray, 2015): each
+/// 2×2 block of the output costs 16 multiplications per channel pair where im2col + GEMM costs 36,
+/// and the transformed input is 4 times the image where im2col's column matrix is 9 times it.
+/// The transforms live in C (Sources/CEmberKernels/winograd_impl.h); this file cuts the batch's
+/// tiles into chunks whose 16 products are single-threaded GEMMs, one run of chunks per core.
+
+typealias WinogradWeightsKernel<T> = (UnsafePointer<T>, Int64, Int64, Int64, Int64, UnsafeMutablePointer<T>) -> Void
+typealias WinogradInputKernel<T> = (
+    UnsafePointer<T>, UnsafePointer<ember_conv_geometry>, Int64, Int64, UnsafeMutablePointer<T>, Int64
+) -> Void
+typealias WinogradOutputKernel<T> = (
+    UnsafePointer<T>, Int64, UnsafePointer<ember_conv_geometry>, Int64, UnsafePointer<T>?, Int64, Int64,
+    UnsafeMutablePointer<T>
+) -> Void
+
+/// Element types with Winograd transforms in C (`Float` and `Double`).
+protocol WinogradScalar: SpatialKernelScalar, PackedGemmScalar {
+    static var winogradWeights: WinogradWeightsKernel<Self> { get }
+    static var winogradInput: WinogradInputKernel<Self> { get }
+    static var winogradOutput: WinogradOutputKernel<Self> { get }
+}
+
+extension Float: WinogradScalar {
+    static var winogradWeights: WinogradWeightsKernel<Float> { ember_winograd_weights_s }
+    static var winogradInput: WinogradInputKernel<Float> { ember_winograd_input_s }
+    static var winogradOutput: WinogradOutputKernel<Float> { ember_winograd_output_s }
+}
+
+extension Double: WinogradScalar {
+    static var winogradWeights: WinogradWeightsKernel<Double> { ember_winograd_weights_d }
+    static var winogradInput: WinogradInputKernel<Double> { ember_winograd_input_d }
+    static var winogradOutput: WinogradOutputKernel<Double> { ember_winograd_output_d }
+}
+
+/// The 16 elements of a transformed 4×4 tile.
+private let tileElements = 16
+
+extension ConvGeometry {
+    /// Whether `convolution` runs as Winograd's F(2×2, 3×3): an ungrouped 3×3 kernel at stride and
+    /// dilation 1, with enough channels on both sides for its products to be worth a GEMM each
+    /// (the seed's one-channel convolutions stay with im2col).
+    var usesWinograd: Bool {
+        allowsWinograd && groups == 1 && image.kernel_h == 3 && image.kernel_w == 3 && image.stride_h == 1
+            && image.stride_w == 1 && image.dilation_h == 1 && image.dilation_w == 1 && image.channels >= 16
+            && outChannels >= 16 && image.out_w + 3 <= 1024
+    }
+
+    /// `y = conv(x, w) + bias` by F(2×2, 3×3); all contiguous.
+    func winogradForward<T: WinogradScalar>(_: T.Type, _ x: Tensor, _ w: Tensor, _ bias: Tensor?, into y: Tensor) {
+        let (x, w, bias, y) = (
+            UnsafePointer(x.base(T.self)), UnsafePointer(w.base(T.self)), bias.map { UnsafePointer($0.base(T.self)) },
+            y.base(T.self)
+        )
+        let (channels, outs) = (Int(image.channels), outChannels)
+        let tiles = batch * Int((image.out_h + 1) / 2) * Int((image.out_w + 1) / 2)
+        let packedSize = Int(T.packedSize(Int64(channels), Int64(outs)))
+        let panels = packedSize / channels / Int(T.packedSize(1, 1))
+        let u = UnsafeMutablePointer<T>.allocate(capacity: tileElements * packedSize)
+        defer { u.deallocate() }
+        parallelRanges(panels, work: outs * channels * tileElements) { range in
+            T.winogradWeights(w, Int64(outs), Int64(channels), Int64(range.lowerBound), Int64(range.count), u)
+        }
+        // Chunks of tiles whose transformed inputs and products (16 · (C + O) values a tile) stay
+        // within `winogradBudget`, but at least 64 tiles (each chunk reads all of U), as many per core.
+        let widest = Swift.max(64, winogradBudget / (tileElements * (channels + outs)))
+        let chunks = (tiles + widest - 1) / widest
+        let evenChunks = (chunks + kernelThreads - 1) / kernelThreads * kernelThreads
+        let width = (tiles + evenChunks - 1) / evenChunks
+        withUnsafePointer(to: image) { g in
+            parallelRanges(evenChunks, work: tiles * channels * outs * tileElements) { range in
+                let v = UnsafeMutablePointer<T>.allocate(capacity: tileElements * width * channels)
+                let m = UnsafeMutablePointer<T>.allocate(capacity: tileElements * width * outs)
+                defer {
+                    v.deallocate()
+                    m.deallocate()
+                }
+                for chunk in range where chunk * width < tiles {
+                    let (first, count) = (chunk * width, Swift.min(width, tiles - chunk * width))
+                    T.winogradInput(x, g, Int64(first), Int64(count), v, Int64(width))
+                    for xi in 0..<tileElements {
+                        T.packedGemm(
+                            Int64(count), Int64(outs), Int64(channels), v + xi * width * channels, Int64(channels),
+                            u + xi * packedSize, 0, m + xi * width * outs, Int64(outs))
+                    }
+                    T.winogradOutput(m, Int64(width), g, Int64(outs), bias, Int64(first), Int64(count), y)
+                }
+            }
+        }
+    }
+}
+
+/// The Winograd kernel element type for a floating-point dtype.
+func winogradScalar(_ dtype: DType) -> any WinogradScalar.Type {
+    switch dtype {
+    case .float32: Float.self
+    case .float64: Double.self
+    default: fatalError("convolution kernels need float32 or float64 tensors, got \(dtype)")
+    }
+}

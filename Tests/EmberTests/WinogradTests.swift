@@ -1,0 +1,74 @@
+import Testing
+
+@testable import Ember
+
+/// Winograd's F(2×2, 3×3) (Backend/Winograd.swift) against the im2col path it replaces for 3×3
+/// stride-1 convolutions; the PyTorch fixtures `conv2d_winograd_*` (ConvolutionTests) check it
+/// against PyTorch itself.
+@Suite struct WinogradTests {
+    /// A geometry `[batch, inChannels, height, width] ⊛ [outChannels, inChannels, 3, 3]`, stride 1.
+    private func geometry(_ batch: Int, _ inChannels: Int, _ outChannels: Int, _ size: [Int], padding: Int)
+        -> ConvGeometry
+    {
+        ConvGeometry(
+            batch: batch, inChannels: inChannels, outChannels: outChannels, groups: 1, inSize: size,
+            kernel: [3, 3], stride: [1, 1], padding: [padding, padding], dilation: [1, 1],
+            outSize: size.map { $0 + 2 * padding - 2 })
+    }
+
+    /// Partial tiles (odd sizes), partial panels (17, 20 and 40 output channels), tile rows longer
+    /// than a piece (out_w > 128), one-row images, chunks that start inside an image (the default
+    /// split of 8 images into one chunk per core, and 64-tile chunks when the budget is tiny).
+    @Test(arguments: [
+        (2, 16, 16, [5, 7], 1, 1 << 19), (3, 19, 21, [9, 4], 0, 1 << 19), (2, 17, 40, [3, 3], 2, 1 << 19),
+        (1, 16, 17, [3, 300], 1, 1 << 19), (3, 16, 20, [1, 9], 1, 1 << 19), (8, 16, 16, [30, 30], 1, 1 << 19),
+        (5, 24, 16, [21, 13], 1, 1),
+    ])
+    func matchesIm2col(batch: Int, inChannels: Int, outChannels: Int, size: [Int], padding: Int, budget: Int) {
+        var g = geometry(batch, inChannels, outChannels, size, padding: padding)
+        g.winogradBudget = budget
+        #expect(g.usesWinograd)
+        let x = Tensor.randn(g.inputShape, dtype: .float64)
+        let w = Tensor.randn(g.weightShape, dtype: .float64)
+        let b = Tensor.randn([outChannels], dtype: .float64)
+        let winograd = g.convolution(x, w, bias: b)
+        g.allowsWinograd = false
+        let direct = g.convolution(x, w, bias: b)
+        #expect(winograd.shape == direct.shape)
+        #expect((winograd - direct).abs().max().item() < 1e-11 * direct.abs().max().item())
+    }
+
+    @Test func float32MatchesIm2col() {
+        var g = geometry(4, 64, 48, [14, 14], padding: 1)
+        let x = Tensor.randn(g.inputShape)
+        let w = Tensor.randn(g.weightShape)
+        let winograd = g.convolution(x, w, bias: nil)
+        g.allowsWinograd = false
+        let direct = g.convolution(x, w, bias: nil)
+        #expect((winograd - direct).abs().max().item() < 1e-5 * direct.abs().max().item())
+    }
+
+    /// Only ungrouped 3×3 kernels at stride and dilation 1 with at least 16 channels on each side.
+    @Test func eligibility() {
+        #expect(geometry(1, 16, 16, [4, 4], padding: 1).usesWinograd)
+        #expect(!geometry(1, 15, 16, [4, 4], padding: 1).usesWinograd)
+        #expect(!geometry(1, 16, 15, [4, 4], padding: 1).usesWinograd)
+        #expect(!geometry(1, 16, 16, [4, 1100], padding: 1).usesWinograd)
+        let strided = ConvGeometry(
+            batch: 1, inChannels: 16, outChannels: 16, groups: 1, inSize: [5, 5], kernel: [3, 3], stride: [2, 2],
+            padding: [1, 1], dilation: [1, 1], outSize: [3, 3])
+        #expect(!strided.usesWinograd)
+        let grouped = ConvGeometry(
+            batch: 1, inChannels: 32, outChannels: 32, groups: 2, inSize: [5, 5], kernel: [3, 3], stride: [1, 1],
+            padding: [1, 1], dilation: [1, 1], outSize: [5, 5])
+        #expect(!grouped.usesWinograd)
+        let dilated = ConvGeometry(
+            batch: 1, inChannels: 16, outChannels: 16, groups: 1, inSize: [5, 5], kernel: [3, 3], stride: [1, 1],
+            padding: [2, 2], dilation: [2, 2], outSize: [5, 5])
+        #expect(!dilated.usesWinograd)
+        let wide = ConvGeometry(
+            batch: 1, inChannels: 16, outChannels: 16, groups: 1, inSize: [5, 5], kernel: [3, 5], stride: [1, 1],
+            padding: [1, 2], dilation: [1, 1], outSize: [5, 5])
+        #expect(!wide.usesWinograd)
+    }
+}
