@@ -22,11 +22,12 @@ enum {
     KERNEL(kWinogradRowCapacity) = 2 * KERNEL(kPieceTiles) + 2,
 };
 
-// U_ξ = (G g Gᵀ)[ξ] for the kernels g = w[o][c], packed: panels [first, first + count) of all 16.
-// A panel's kernels are first copied side by side (wt[c][k][j]: element k of output channel j of
-// the panel), so the transform runs on whole panel rows.
-EMBER_AVX2_CLONES void KERNEL(ember_winograd_weights)(const SCALAR *w, int64_t out_channels, int64_t in_channels,
-                                                      int64_t first, int64_t count, SCALAR *u) {
+// U_ξ = (G g Gᵀ)[ξ] for the kernels g = w[o][c], or when `adjoint` (w is [in_channels,
+// out_channels, 3, 3]) for g = w[c][o] turned by 180°, packed: panels [first, first + count) of all
+// 16. A panel's kernels are first copied side by side (wt[c][k][j]: element k of output channel j
+// of the panel), so the transform runs on whole panel rows.
+EMBER_AVX2_CLONES void KERNEL(ember_winograd_weights)(const SCALAR *w, int adjoint, int64_t out_channels,
+                                                      int64_t in_channels, int64_t first, int64_t count, SCALAR *u) {
     enum { P = KERNEL(kPanel), CB = 32 };
     const int64_t stride = (out_channels + P - 1) / P * P * in_channels;
     SCALAR wt[CB][9][P];
@@ -40,9 +41,15 @@ EMBER_AVX2_CLONES void KERNEL(ember_winograd_weights)(const SCALAR *w, int64_t o
                         for (int k = 0; k < 9; k++) wt[c][k][j] = 0;
                     continue;
                 }
-                const SCALAR *src = w + ((o0 + j) * in_channels + c0) * 9;
-                for (int64_t c = 0; c < cb; c++)
-                    for (int k = 0; k < 9; k++) wt[c][k][j] = src[c * 9 + k];
+                if (adjoint) {
+                    const SCALAR *src = w + (c0 * out_channels + o0 + j) * 9;
+                    for (int64_t c = 0; c < cb; c++)
+                        for (int k = 0; k < 9; k++) wt[c][k][j] = src[c * out_channels * 9 + 8 - k];
+                } else {
+                    const SCALAR *src = w + ((o0 + j) * in_channels + c0) * 9;
+                    for (int64_t c = 0; c < cb; c++)
+                        for (int k = 0; k < 9; k++) wt[c][k][j] = src[c * 9 + k];
+                }
             }
             for (int64_t c = 0; c < cb; c++) {
                 SCALAR *out = u + panel * P * in_channels + (c0 + c) * P;

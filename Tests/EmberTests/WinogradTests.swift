@@ -3,8 +3,9 @@ import Testing
 @testable import Ember
 
 /// Winograd's F(2×2, 3×3) (Backend/Winograd.swift) against the im2col path it replaces for 3×3
-/// stride-1 convolutions; the PyTorch fixtures `conv2d_winograd_*` (ConvolutionTests) check it
-/// against PyTorch itself.
+/// stride-1 convolutions and their transposed convolutions (input gradients); the PyTorch fixtures
+/// `conv2d_winograd_*` and `conv_transpose2d_winograd` (ConvolutionTests) check it against PyTorch
+/// itself.
 @Suite struct WinogradTests {
     /// A geometry `[batch, inChannels, height, width] ⊛ [outChannels, inChannels, 3, 3]`, stride 1.
     private func geometry(_ batch: Int, _ inChannels: Int, _ outChannels: Int, _ size: [Int], padding: Int)
@@ -31,11 +32,17 @@ import Testing
         let x = Tensor.randn(g.inputShape, dtype: .float64)
         let w = Tensor.randn(g.weightShape, dtype: .float64)
         let b = Tensor.randn([outChannels], dtype: .float64)
-        let winograd = g.convolution(x, w, bias: b)
+        let dy = Tensor.randn(g.outputShape, dtype: .float64)
+        let inputBias = Tensor.randn([inChannels], dtype: .float64)
+        #expect(g.winogradAdjoint != nil)
+        let winograd = (g.convolution(x, w, bias: b), g.transposedConvolution(dy, w, bias: inputBias))
         g.allowsWinograd = false
-        let direct = g.convolution(x, w, bias: b)
-        #expect(winograd.shape == direct.shape)
-        #expect((winograd - direct).abs().max().item() < 1e-11 * direct.abs().max().item())
+        #expect(g.winogradAdjoint == nil)
+        let direct = (g.convolution(x, w, bias: b), g.transposedConvolution(dy, w, bias: inputBias))
+        #expect(winograd.0.shape == direct.0.shape)
+        #expect((winograd.0 - direct.0).abs().max().item() < 1e-11 * direct.0.abs().max().item())
+        #expect(winograd.1.shape == direct.1.shape)
+        #expect((winograd.1 - direct.1).abs().max().item() < 1e-11 * direct.1.abs().max().item())
     }
 
     @Test func float32MatchesIm2col() {
@@ -48,9 +55,13 @@ import Testing
         #expect((winograd - direct).abs().max().item() < 1e-5 * direct.abs().max().item())
     }
 
-    /// Only ungrouped 3×3 kernels at stride and dilation 1 with at least 16 channels on each side.
+    /// Only ungrouped 3×3 kernels at stride and dilation 1 with at least 16 channels on each side;
+    /// transposed ones also need a padding of at most 2 (the adjoint convolution's is 2 − p).
     @Test func eligibility() {
         #expect(geometry(1, 16, 16, [4, 4], padding: 1).usesWinograd)
+        #expect(geometry(1, 16, 16, [4, 4], padding: 3).usesWinograd)
+        #expect(geometry(1, 16, 16, [4, 4], padding: 3).winogradAdjoint == nil)
+        #expect(geometry(1, 16, 15, [4, 4], padding: 1).winogradAdjoint == nil)
         #expect(!geometry(1, 15, 16, [4, 4], padding: 1).usesWinograd)
         #expect(!geometry(1, 16, 15, [4, 4], padding: 1).usesWinograd)
         #expect(!geometry(1, 16, 16, [4, 1100], padding: 1).usesWinograd)

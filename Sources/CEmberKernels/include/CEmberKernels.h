@@ -99,15 +99,17 @@ void ember_col2im_d(const double *col, int64_t ldcol, const ember_conv_geometry 
                     int64_t row_end, double *image);
 
 /// Winograd F(2×2, 3×3) transforms (winograd.c): the weights [O, C, 3, 3] of output channel panels
-/// [first, first + count) into the 16 matrices U_ξ [C, O], each packed as `ember_pack_s` packs;
+/// [first, first + count) into the 16 matrices U_ξ [C, O], each packed as `ember_pack_s` packs (when
+/// `adjoint`, the weights are [C, O, 3, 3] and each kernel is turned by 180°: the transposed
+/// convolution's);
 /// the input patches of tiles [first, first + count) of the batch [N, C, H, W] into rows of the
 /// matrices V_ξ [ld, C]; and the output tiles of y [N, O, out_h, out_w] from rows of the products
 /// M_ξ [ld, O], plus `bias` unless NULL. Only `channels`, `height`, `width`, `pad_h`, `pad_w`,
 /// `out_h` and `out_w` of `g` are read.
-void ember_winograd_weights_s(const float *w, int64_t out_channels, int64_t in_channels, int64_t first,
+void ember_winograd_weights_s(const float *w, int adjoint, int64_t out_channels, int64_t in_channels, int64_t first,
                               int64_t count, float *u);
-void ember_winograd_weights_d(const double *w, int64_t out_channels, int64_t in_channels, int64_t first,
-                              int64_t count, double *u);
+void ember_winograd_weights_d(const double *w, int adjoint, int64_t out_channels, int64_t in_channels,
+                              int64_t first, int64_t count, double *u);
 void ember_winograd_input_s(const float *x, const ember_conv_geometry *g, int64_t first, int64_t count, float *v,
                             int64_t ldv);
 void ember_winograd_input_d(const double *x, const ember_conv_geometry *g, int64_t first, int64_t count, double *v,

@@ -374,7 +374,12 @@ extension ConvGeometry {
     /// `convᵀ(dy, w) + bias` (the transposed convolution) as a new `[N, C, spatial…]` tensor.
     func transposedConvolution(_ dy: Tensor, _ w: Tensor, bias: Tensor?) -> Tensor {
         let out = Tensor(empty: inputShape, dtype: dy.dtype, zeroed: false)
-        backwardInput(spatialKernelScalar(dy.dtype), dense(dy), dense(w), bias.map(dense), into: out)
+        if let adjoint = winogradAdjoint {
+            adjoint.winogradForward(
+                winogradScalar(dy.dtype), dense(dy), dense(w), adjoint: true, bias.map(dense), into: out)
+        } else {
+            backwardInput(spatialKernelScalar(dy.dtype), dense(dy), dense(w), bias.map(dense), into: out)
+        }
         return out
     }
 

@@ -6,7 +6,8 @@ import CEmberKernels
 /// The transforms live in C (Sources/CEmberKernels/winograd_impl.h); this file cuts the batch's
 /// tiles into chunks whose 16 products are single-threaded GEMMs, one run of chunks per core.
 
-typealias WinogradWeightsKernel<T> = (UnsafePointer<T>, Int64, Int64, Int64, Int64, UnsafeMutablePointer<T>) -> Void
+typealias WinogradWeightsKernel<T> = (UnsafePointer<T>, Int32, Int64, Int64, Int64, Int64, UnsafeMutablePointer<T>) ->
+    Void
 typealias WinogradInputKernel<T> = (
     UnsafePointer<T>, UnsafePointer<ember_conv_geometry>, Int64, Int64, UnsafeMutablePointer<T>, Int64
 ) -> Void
@@ -42,13 +43,36 @@ extension ConvGeometry {
     /// dilation 1, with enough channels on both sides for its products to be worth a GEMM each
     /// (the seed's one-channel convolutions stay with im2col).
     var usesWinograd: Bool {
-        allowsWinograd && groups == 1 && image.kernel_h == 3 && image.kernel_w == 3 && image.stride_h == 1
-            && image.stride_w == 1 && image.dilation_h == 1 && image.dilation_w == 1 && image.channels >= 16
-            && outChannels >= 16 && image.out_w + 3 <= 1024
+        allowsWinograd && hasWinogradKernel && image.channels >= 16 && outChannels >= 16 && image.out_w + 3 <= 1024
     }
 
-    /// `y = conv(x, w) + bias` by F(2×2, 3×3); all contiguous.
-    func winogradForward<T: WinogradScalar>(_: T.Type, _ x: Tensor, _ w: Tensor, _ bias: Tensor?, into y: Tensor) {
+    /// An ungrouped 3×3 kernel at stride and dilation 1.
+    private var hasWinogradKernel: Bool {
+        groups == 1 && image.kernel_h == 3 && image.kernel_w == 3 && image.stride_h == 1 && image.stride_w == 1
+            && image.dilation_h == 1 && image.dilation_w == 1
+    }
+
+    /// The convolution that computes this one's transposed convolution (its input gradient), when
+    /// that runs as F(2×2, 3×3): at stride 1 the adjoint of a 3×3 convolution padded by p is the
+    /// convolution by the kernels turned by 180°, with their channel dimensions swapped, padded by
+    /// 2 − p.
+    var winogradAdjoint: ConvGeometry? {
+        guard hasWinogradKernel, image.pad_h <= 2, image.pad_w <= 2 else { return nil }
+        var adjoint = ConvGeometry(
+            batch: batch, inChannels: outChannels, outChannels: Int(image.channels), groups: 1,
+            inSize: [Int(image.out_h), Int(image.out_w)], kernel: [3, 3], stride: [1, 1],
+            padding: [2 - Int(image.pad_h), 2 - Int(image.pad_w)], dilation: [1, 1],
+            outSize: [Int(image.height), Int(image.width)])
+        adjoint.allowsWinograd = allowsWinograd
+        adjoint.winogradBudget = winogradBudget
+        return adjoint.usesWinograd ? adjoint : nil
+    }
+
+    /// `y = conv(x, w) + bias` by F(2×2, 3×3), or when `adjoint` the convolution by `w`'s kernels
+    /// turned by 180° with its channel dimensions swapped (`winogradAdjoint`); all contiguous.
+    func winogradForward<T: WinogradScalar>(
+        _: T.Type, _ x: Tensor, _ w: Tensor, adjoint: Bool = false, _ bias: Tensor?, into y: Tensor
+    ) {
         let (x, w, bias, y) = (
             UnsafePointer(x.base(T.self)), UnsafePointer(w.base(T.self)), bias.map { UnsafePointer($0.base(T.self)) },
             y.base(T.self)
@@ -60,7 +84,8 @@ extension ConvGeometry {
         let u = UnsafeMutablePointer<T>.allocate(capacity: tileElements * packedSize)
         defer { u.deallocate() }
         parallelRanges(panels, work: outs * channels * tileElements) { range in
-            T.winogradWeights(w, Int64(outs), Int64(channels), Int64(range.lowerBound), Int64(range.count), u)
+            T.winogradWeights(
+                w, adjoint ? 1 : 0, Int64(outs), Int64(channels), Int64(range.lowerBound), Int64(range.count), u)
         }
         // Chunks of tiles whose transformed inputs and products (16 · (C + O) values a tile) stay
         // within `winogradBudget`, but at least 64 tiles (each chunk reads all of U), as many per core.
