@@ -29,6 +29,14 @@ public final class Node: CustomStringConvertible {
         let edge: Edge?
         let shape: [Int]
         let dtype: DType
+
+        /// Where `input`'s gradient goes (its `gradFn`, or its `.grad` when it is a leaf that
+        /// requires grad), and its shape and dtype.
+        init(_ input: Tensor) {
+            edge = input.gradFn.map { .node($0) } ?? (input.leafRequiresGrad ? .leaf(input) : nil)
+            shape = input.shape
+            dtype = input.dtype
+        }
     }
 
     init(name: String, inputs: [Input], saved: [Tensor], backward: @escaping (Tensor, [Bool]) -> [Tensor?]) {
@@ -73,11 +81,20 @@ extension Tensor {
     ) -> Tensor {
         if ONNXTracer.isActive { ONNXTracer.current?.operation(name, output: output, inputs: inputs) }
         guard inputs.contains(where: \.requiresGrad), GradMode.isEnabled else { return output }
-        let info = inputs.map { input -> Node.Input in
-            let edge: Edge? = input.gradFn.map { .node($0) } ?? (input.leafRequiresGrad ? .leaf(input) : nil)
-            return Node.Input(edge: edge, shape: input.shape, dtype: input.dtype)
-        }
-        output.gradFn = Node(name: name, inputs: info, saved: saved, backward: backward)
+        output.gradFn = Node(name: name, inputs: inputs.map(Node.Input.init), saved: saved, backward: backward)
+        return output
+    }
+
+    /// `record` for an op of two inputs, without an array of them: the binary operators, whose
+    /// cost on small tensors is mostly this bookkeeping.
+    @discardableResult
+    static func record(
+        _ name: String, output: Tensor, _ a: Tensor, _ b: Tensor, saving saved: [Tensor] = [],
+        backward: @escaping (_ grad: Tensor, _ needs: [Bool]) -> [Tensor?]
+    ) -> Tensor {
+        if ONNXTracer.isActive { ONNXTracer.current?.operation(name, output: output, inputs: [a, b]) }
+        guard a.requiresGrad || b.requiresGrad, GradMode.isEnabled else { return output }
+        output.gradFn = Node(name: name, inputs: [Node.Input(a), Node.Input(b)], saved: saved, backward: backward)
         return output
     }
 

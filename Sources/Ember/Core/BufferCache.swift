@@ -1,5 +1,13 @@
 import Synchronization
 
+#if canImport(Darwin)
+    import Darwin
+#elseif canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// Large freed storage blocks kept for the next allocation of the same size.
 ///
 /// A training step allocates the same activation and gradient sizes every time; handing a block
@@ -57,8 +65,30 @@ final class BufferCache: Sendable {
         for b in released { UnsafeMutableRawPointer(bitPattern: b)?.deallocate() }
     }
 
-    /// A new block: from the cache when one of this size is free, else from `malloc`.
+    /// A new block: from the cache when one of this size is free, else from the allocator,
+    /// 64-byte aligned.
     func allocate(bytes: Int) -> UnsafeMutableRawPointer {
-        take(bytes: bytes) ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: bytes >= 4096 ? 64 : 16)
+        take(bytes: bytes) ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+    }
+
+    /// Blocks from this size up come from `shared` (64-byte aligned, large ones reused); smaller
+    /// ones from plain `malloc` (16-byte aligned), the fast path for the many tiny tensors of a
+    /// training step: Swift's aligned allocation goes through `posix_memalign` even for the
+    /// default alignment.
+    static let alignedBytes = 4096
+
+    /// A block of `bytes` bytes for a tensor's storage.
+    static func storageBlock(bytes: Int) -> UnsafeMutableRawPointer {
+        guard bytes >= alignedBytes else {
+            guard let block = malloc(bytes) else { fatalError("out of memory allocating \(bytes) bytes") }
+            return block
+        }
+        return shared.allocate(bytes: bytes)
+    }
+
+    /// Frees (or keeps for reuse) a block from `storageBlock(bytes:)`.
+    static func release(storageBlock block: UnsafeMutableRawPointer, bytes: Int) {
+        guard bytes >= alignedBytes else { return free(block) }
+        shared.recycle(block, bytes: bytes)
     }
 }

@@ -27,11 +27,11 @@ final class Storage: @unchecked Sendable {
         self.count = count
         self.dtype = dtype
         let bytes = max(count * dtype.itemSize, 1)
-        data = BufferCache.shared.allocate(bytes: bytes)
+        data = BufferCache.storageBlock(bytes: bytes)
         if zeroed { memset(data, 0, bytes) }
     }
 
-    deinit { BufferCache.shared.recycle(data, bytes: max(count * dtype.itemSize, 1)) }
+    deinit { BufferCache.release(storageBlock: data, bytes: max(count * dtype.itemSize, 1)) }
 
     /// The elements as typed memory; `T` must match `dtype`.
     @inline(__always)

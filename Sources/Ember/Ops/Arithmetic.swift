@@ -80,24 +80,25 @@ extension Tensor {
     public func add(_ other: Tensor, alpha: Double = 1) -> Tensor {
         let rhs = alpha == 1 ? other : other * alpha
         let out = arithmetic(.add, self, rhs, dtype: resultType(self, other))
-        return Tensor.record("AddBackward0", output: out, inputs: [self, other]) { g, needs in
-            [g, needs[1] ? (alpha == 1 ? g : g * alpha) : nil]
-        }
+        // Without alpha, the rule captures nothing, so recording it allocates no closure context.
+        guard alpha != 1 else { return Tensor.record("AddBackward0", output: out, self, other) { g, _ in [g, g] } }
+        return Tensor.record("AddBackward0", output: out, self, other) { g, needs in [g, needs[1] ? g * alpha : nil] }
     }
 
     /// `self - alpha * other` with broadcasting (`torch.sub`).
     public func sub(_ other: Tensor, alpha: Double = 1) -> Tensor {
         let rhs = alpha == 1 ? other : other * alpha
         let out = arithmetic(.sub, self, rhs, dtype: resultType(self, other))
-        return Tensor.record("SubBackward0", output: out, inputs: [self, other]) { g, needs in
-            [g, needs[1] ? (alpha == 1 ? -g : g * -alpha) : nil]
+        guard alpha != 1 else {
+            return Tensor.record("SubBackward0", output: out, self, other) { g, needs in [g, needs[1] ? -g : nil] }
         }
+        return Tensor.record("SubBackward0", output: out, self, other) { g, needs in [g, needs[1] ? g * -alpha : nil] }
     }
 
     /// Elementwise product with broadcasting (`torch.mul`).
     public func mul(_ other: Tensor) -> Tensor {
         let out = arithmetic(.mul, self, other, dtype: resultType(self, other))
-        return Tensor.record("MulBackward0", output: out, inputs: [self, other], saving: [self, other]) {
+        return Tensor.record("MulBackward0", output: out, self, other, saving: [self, other]) {
             g, needs in
             [needs[0] ? g * other : nil, needs[1] ? g * self : nil]
         }
@@ -108,7 +109,7 @@ extension Tensor {
         var dtype = resultType(self, other)
         if !dtype.isFloatingPoint { dtype = .float32 }
         let out = arithmetic(.div, self, other, dtype: dtype)
-        return Tensor.record("DivBackward0", output: out, inputs: [self, other], saving: [self, other]) {
+        return Tensor.record("DivBackward0", output: out, self, other, saving: [self, other]) {
             g, needs in
             [needs[0] ? g / other : nil, needs[1] ? -g * self / (other * other) : nil]
         }
