@@ -9,13 +9,14 @@
 // variant is the same code with the compiler's narrower vectors.
 #include "CEmberKernels.h"
 #include "cpu.h"
+#include "packed.h"
 #include <string.h>
 
 enum { kMicroRows = 6, kInnerBlock = 256 };
 
 #define DEFINE_PACKED_GEMM(SUFFIX, T)                                                                            \
     typedef T vec_##SUFFIX __attribute__((vector_size(32)));                                                     \
-    enum { kPanel_##SUFFIX = 2 * 32 / sizeof(T) };                                                               \
+    enum { kPanel_##SUFFIX = EMBER_PANEL_WIDTH(T) };                                                             \
                                                                                                                  \
     int64_t ember_packed_size_##SUFFIX(int64_t k, int64_t n) {                                                   \
         return (n + kPanel_##SUFFIX - 1) / kPanel_##SUFFIX * kPanel_##SUFFIX * k;                                \

@@ -1,6 +1,7 @@
 // Winograd's F(2×2, 3×3) convolution transforms (see Sources/Ember/Backend/Winograd.swift).
 #include "CEmberKernels.h"
 #include "clones.h"
+#include "packed.h"
 #include "spatial.h"
 #include <string.h>
 

@@ -14,12 +14,14 @@
 // whose ξ-th matrices are `ld` rows apart.
 
 enum {
-    KERNEL(kPanel) = 2 * 32 / sizeof(SCALAR),
+    // Output channels per panel of the packed U_ξ (packed.h).
+    KERNEL(kPanel) = EMBER_PANEL_WIDTH(SCALAR),
     // Channels transformed together, then written to V's rows together.
     KERNEL(kLanes) = 8,
-    // Tiles per piece of a tile row, so a piece's transforms fit a stack buffer.
+    // Tiles per piece of a tile row, so a piece's transforms fit stack buffers.
     KERNEL(kPieceTiles) = 64,
-    KERNEL(kWinogradRowCapacity) = 2 * KERNEL(kPieceTiles) + 2,
+    // Input columns a piece's patches span: its tiles overlap by two columns.
+    KERNEL(kPieceColumns) = 2 * KERNEL(kPieceTiles) + 2,
 };
 
 // U_ξ = (G g Gᵀ)[ξ] for the kernels g = w[o][c], or when `adjoint` (w is [in_channels,
@@ -98,9 +100,9 @@ static inline __attribute__((always_inline)) EMBER_INLINE_COPIES void KERNEL(inp
     const int64_t len = 2 * (j1 - j0) + 2, x0 = 2 * j0 - g->pad_w, count = j1 - j0;
     // Input columns [lo, hi) of the patch rows lie inside the image; rows outside it read as zeros.
     const int64_t lo = min64(len, max64(0, -x0)), hi = max64(lo, min64(len, width - x0));
-    static const SCALAR zeros[KERNEL(kWinogradRowCapacity)];
+    static const SCALAR zeros[KERNEL(kPieceColumns)];
     // t[ξ][j] holds the tile's values of the lanes' channels side by side, one row of V_ξ's block.
-    SCALAR e[4][KERNEL(kWinogradRowCapacity)], t[16][N][L];
+    SCALAR e[4][KERNEL(kPieceColumns)], t[16][N][L];
     for (int i = 0; i < 4; i++) {
         for (int64_t q = 0; q < lo; q++) e[i][q] = 0;
         for (int64_t q = hi; q < len; q++) e[i][q] = 0;

@@ -3,6 +3,18 @@ import Testing
 @testable import Ember
 
 @Suite struct AutogradTests {
+    /// Under `createGraph`, a leaf's first gradient is its own tensor, not the one the graph hands
+    /// to another input (`a + b` gives both the same): a later in-place accumulation into `a.grad`
+    /// leaves `b.grad` alone, as PyTorch's AccumulateGrad does by cloning.
+    @Test func createGraphLeavesOwnTheirGradients() {
+        let a = Tensor.randn([3], dtype: .float64, requiresGrad: true)
+        let b = Tensor.randn([3], dtype: .float64, requiresGrad: true)
+        (a + b).sum().backward(createGraph: true)
+        (a * 2).sum().backward()
+        #expect(a.grad!.toArray(as: Double.self) == [3, 3, 3])
+        #expect(b.grad!.toArray(as: Double.self) == [1, 1, 1])
+    }
+
     @Test func gradientsAccumulateAcrossBackwardCalls() {
         let w = Tensor(shape: [2], scalars: [1, 2] as [Float]).requiresGrad()
         (w * 3).sum().backward()

@@ -98,14 +98,14 @@ void ember_col2im_s(const float *col, int64_t ldcol, const ember_conv_geometry *
 void ember_col2im_d(const double *col, int64_t ldcol, const ember_conv_geometry *g, int64_t row_begin,
                     int64_t row_end, double *image);
 
-/// Winograd F(2×2, 3×3) transforms (winograd.c): the weights [O, C, 3, 3] of output channel panels
-/// [first, first + count) into the 16 matrices U_ξ [C, O], each packed as `ember_pack_s` packs (when
-/// `adjoint`, the weights are [C, O, 3, 3] and each kernel is turned by 180°: the transposed
-/// convolution's);
-/// the input patches of tiles [first, first + count) of the batch [N, C, H, W] into rows of the
-/// matrices V_ξ [ld, C]; and the output tiles of y [N, O, out_h, out_w] from rows of the products
-/// M_ξ [ld, O], plus `bias` unless NULL. Only `channels`, `height`, `width`, `pad_h`, `pad_w`,
-/// `out_h` and `out_w` of `g` are read.
+/// Winograd F(2×2, 3×3) transforms (winograd.c). `ember_winograd_weights_*` transforms the
+/// weights [O, C, 3, 3] (when `adjoint`, [C, O, 3, 3] with each kernel turned by 180°: the
+/// transposed convolution's) into the 16 matrices U_ξ [C, O], each packed as `ember_pack_s` packs
+/// and `ember_packed_size_s(C, O)` elements after the one before; `first` and `count` number
+/// panels. `ember_winograd_input_*` writes the input patches of tiles [first, first + count) of
+/// the batch [N, C, H, W] as rows of the matrices V_ξ [ld, C]; `ember_winograd_output_*` writes
+/// those tiles of y [N, O, out_h, out_w] from rows of the products M_ξ [ld, O], plus `bias` unless
+/// NULL. Only `channels`, `height`, `width`, `pad_h`, `pad_w`, `out_h` and `out_w` of `g` are read.
 void ember_winograd_weights_s(const float *w, int adjoint, int64_t out_channels, int64_t in_channels, int64_t first,
                               int64_t count, float *u);
 void ember_winograd_weights_d(const double *w, int adjoint, int64_t out_channels, int64_t in_channels,

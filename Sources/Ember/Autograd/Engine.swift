@@ -135,8 +135,9 @@ enum Engine {
                 noGrad { _ = existing.addInPlace(g) }
             }
         } else {
-            // A fresh buffer: the incoming gradient may be shared with another input's gradient.
-            tensor.gradStorage = createGraph ? g : noGrad { g.detach().clone() }
+            // A fresh buffer: the incoming gradient may be shared with another input's gradient
+            // (PyTorch's AccumulateGrad clones it too; under `createGraph` the clone is recorded).
+            tensor.gradStorage = createGraph ? g.clone() : noGrad { g.detach().clone() }
         }
     }
 }

@@ -6,11 +6,16 @@ import CEmberKernels
 /// The transforms live in C (Sources/CEmberKernels/winograd_impl.h); this file cuts the batch's
 /// tiles into chunks whose 16 products are single-threaded GEMMs, one run of chunks per core.
 
+/// `ember_winograd_weights_*`: (weights, adjoint, out channels, in channels, first panel, panels,
+/// packed U).
 typealias WinogradWeightsKernel<T> = (UnsafePointer<T>, Int32, Int64, Int64, Int64, Int64, UnsafeMutablePointer<T>) ->
     Void
+/// `ember_winograd_input_*`: (batch, geometry, first tile, tiles, V, rows per V_ξ).
 typealias WinogradInputKernel<T> = (
     UnsafePointer<T>, UnsafePointer<ember_conv_geometry>, Int64, Int64, UnsafeMutablePointer<T>, Int64
 ) -> Void
+/// `ember_winograd_output_*`: (M, rows per M_ξ, geometry, out channels, bias, first tile, tiles,
+/// output batch).
 typealias WinogradOutputKernel<T> = (
     UnsafePointer<T>, Int64, UnsafePointer<ember_conv_geometry>, Int64, UnsafePointer<T>?, Int64, Int64,
     UnsafeMutablePointer<T>
@@ -18,8 +23,11 @@ typealias WinogradOutputKernel<T> = (
 
 /// Element types with Winograd transforms in C (`Float` and `Double`).
 protocol WinogradScalar: SpatialKernelScalar, PackedGemmScalar {
+    /// Transforms kernels into the 16 packed U_ξ.
     static var winogradWeights: WinogradWeightsKernel<Self> { get }
+    /// Transforms the input patches of a run of tiles into rows of the 16 V_ξ.
     static var winogradInput: WinogradInputKernel<Self> { get }
+    /// Writes a run of output tiles from rows of the 16 products M_ξ.
     static var winogradOutput: WinogradOutputKernel<Self> { get }
 }
 
@@ -41,9 +49,9 @@ private let tileElements = 16
 extension ConvGeometry {
     /// Whether `convolution` runs as Winograd's F(2×2, 3×3): an ungrouped 3×3 kernel at stride and
     /// dilation 1, with enough channels on both sides for its products to be worth a GEMM each
-    /// (the seed's one-channel convolutions stay with im2col).
+    /// (a convolution of few channels, such as one of a grey image, stays with im2col).
     var usesWinograd: Bool {
-        allowsWinograd && hasWinogradKernel && image.channels >= 16 && outChannels >= 16 && image.out_w + 3 <= 1024
+        allowsWinograd && hasWinogradKernel && image.channels >= 16 && outChannels >= 16
     }
 
     /// An ungrouped 3×3 kernel at stride and dilation 1.
@@ -79,6 +87,7 @@ extension ConvGeometry {
         )
         let (channels, outs) = (Int(image.channels), outChannels)
         let tiles = batch * Int((image.out_h + 1) / 2) * Int((image.out_w + 1) / 2)
+        guard tiles > 0 else { return }
         let packedSize = Int(T.packedSize(Int64(channels), Int64(outs)))
         let panels = packedSize / channels / Int(T.packedSize(1, 1))
         let u = UnsafeMutablePointer<T>.allocate(capacity: tileElements * packedSize)
@@ -88,13 +97,15 @@ extension ConvGeometry {
                 w, adjoint ? 1 : 0, Int64(outs), Int64(channels), Int64(range.lowerBound), Int64(range.count), u)
         }
         // Chunks of tiles whose transformed inputs and products (16 · (C + O) values a tile) stay
-        // within `winogradBudget`, but at least 64 tiles (each chunk reads all of U), as many per core.
+        // within `winogradBudget`, but of at least 64 tiles when the batch has them (each chunk
+        // reads all of U); as many per core when that keeps them that wide.
         let widest = Swift.max(64, winogradBudget / (tileElements * (channels + outs)))
-        let chunks = (tiles + widest - 1) / widest
+        var chunks = (tiles + widest - 1) / widest
         let evenChunks = (chunks + kernelThreads - 1) / kernelThreads * kernelThreads
-        let width = (tiles + evenChunks - 1) / evenChunks
+        if tiles / evenChunks >= 64 { chunks = evenChunks }
+        let width = (tiles + chunks - 1) / chunks
         withUnsafePointer(to: image) { g in
-            parallelRanges(evenChunks, work: tiles * channels * outs * tileElements) { range in
+            parallelRanges(chunks, work: tiles * channels * outs * tileElements) { range in
                 let v = UnsafeMutablePointer<T>.allocate(capacity: tileElements * width * channels)
                 let m = UnsafeMutablePointer<T>.allocate(capacity: tileElements * width * outs)
                 defer {
