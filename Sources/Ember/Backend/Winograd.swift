@@ -97,12 +97,13 @@ extension ConvGeometry {
                 w, adjoint ? 1 : 0, Int64(outs), Int64(channels), Int64(range.lowerBound), Int64(range.count), u)
         }
         // Chunks of tiles whose transformed inputs and products (16 · (C + O) values a tile) stay
-        // within `winogradBudget`, but of at least 64 tiles when the batch has them (each chunk
-        // reads all of U); as many per core when that keeps them that wide.
+        // within `winogradBudget`, but of up to 64 tiles whatever the budget (each chunk reads all
+        // of U), and as many per core, unless that leaves fewer than 8 tiles a chunk: then U's
+        // reading would cost about as much as the chunk's products (2 · 8 FLOP per value of U).
         let widest = Swift.max(64, winogradBudget / (tileElements * (channels + outs)))
         var chunks = (tiles + widest - 1) / widest
         let evenChunks = (chunks + kernelThreads - 1) / kernelThreads * kernelThreads
-        if tiles / evenChunks >= 64 { chunks = evenChunks }
+        if tiles / evenChunks >= 8 { chunks = evenChunks }
         let width = (tiles + chunks - 1) / chunks
         withUnsafePointer(to: image) { g in
             parallelRanges(chunks, work: tiles * channels * outs * tileElements) { range in
