@@ -75,21 +75,15 @@ import Testing
         #expect(geometry(1, 16, 15, [4, 4], padding: 1).winogradAdjoint == nil)
         #expect(!geometry(1, 15, 16, [4, 4], padding: 1).usesWinograd)
         #expect(!geometry(1, 16, 15, [4, 4], padding: 1).usesWinograd)
-        let strided = ConvGeometry(
-            batch: 1, inChannels: 16, outChannels: 16, groups: 1, inSize: [5, 5], kernel: [3, 3], stride: [2, 2],
-            padding: [1, 1], dilation: [1, 1], outSize: [3, 3])
-        #expect(!strided.usesWinograd)
-        let grouped = ConvGeometry(
-            batch: 1, inChannels: 32, outChannels: 32, groups: 2, inSize: [5, 5], kernel: [3, 3], stride: [1, 1],
-            padding: [1, 1], dilation: [1, 1], outSize: [5, 5])
-        #expect(!grouped.usesWinograd)
-        let dilated = ConvGeometry(
-            batch: 1, inChannels: 16, outChannels: 16, groups: 1, inSize: [5, 5], kernel: [3, 3], stride: [1, 1],
-            padding: [2, 2], dilation: [2, 2], outSize: [5, 5])
-        #expect(!dilated.usesWinograd)
-        let wide = ConvGeometry(
-            batch: 1, inChannels: 16, outChannels: 16, groups: 1, inSize: [5, 5], kernel: [3, 5], stride: [1, 1],
-            padding: [1, 2], dilation: [1, 1], outSize: [5, 5])
-        #expect(!wide.usesWinograd)
+        // 16 channels each side, a 5×5 image: stride 2, groups 2, dilation 2, a 3×5 kernel.
+        for (groups, kernel, stride, padding, dilation, out) in [
+            (1, [3, 3], [2, 2], [1, 1], [1, 1], [3, 3]), (2, [3, 3], [1, 1], [1, 1], [1, 1], [5, 5]),
+            (1, [3, 3], [1, 1], [2, 2], [2, 2], [5, 5]), (1, [3, 5], [1, 1], [1, 2], [1, 1], [5, 5]),
+        ] {
+            let g = ConvGeometry(
+                batch: 1, inChannels: 16, outChannels: 16, groups: groups, inSize: [5, 5], kernel: kernel,
+                stride: stride, padding: padding, dilation: dilation, outSize: out)
+            #expect(!g.usesWinograd && g.winogradAdjoint == nil, "\(kernel) \(stride) \(dilation) \(groups)")
+        }
     }
 }
