@@ -163,9 +163,9 @@ struct ConvGeometry {
     /// Calls `body` for tiles covering the batch. A tile is one image when its output has at least
     /// `minimumColumns` positions (then GEMMs read and write the tensors in place), cut into bands
     /// when its column matrix exceeds `columnBudget`; smaller images are grouped. When each tile's
-    /// GEMM is too small for BLAS to thread (`m·n·k` ≤ 2¹⁸, OpenBLAS's threshold), whole-image
-    /// tiles are spread across cores instead, in parts with their own scratch memory; their
-    /// accumulators are then summed into `accumulate` (when given).
+    /// GEMM is too small to run on several cores (`gemmThreadingThreshold`), whole-image tiles are
+    /// spread across cores instead, in parts with their own scratch memory; their accumulators are
+    /// then summed into `accumulate` (when given).
     private func forEachTile<T: SpatialKernelScalar>(
         _: T.Type, accumulate: UnsafeMutablePointer<T>? = nil, accumulatorCount: Int = 0,
         _ body: (_ tile: Tile, _ scratch: Scratch<T>) -> Void
@@ -183,7 +183,8 @@ struct ConvGeometry {
         }
         let columns = images * band * width
         let tileCount = (batch + images - 1) / images
-        let spread = band == height && tileCount > 1 && outChannels / groups * columns * groupRows <= 1 << 18
+        let spread =
+            band == height && tileCount > 1 && outChannels / groups * columns * groupRows < gemmThreadingThreshold
         func run(_ tiles: Range<Int>, _ accumulator: UnsafeMutablePointer<T>?) {
             let col = UnsafeMutablePointer<T>.allocate(capacity: isPointwise ? 1 : rowsPerColumn * columns)
             let block = UnsafeMutablePointer<T>.allocate(capacity: images > 1 ? outChannels * columns : 1)

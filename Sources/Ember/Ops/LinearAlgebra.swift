@@ -51,12 +51,21 @@ private struct GemmOperand {
 /// spin, which costs little on an idle machine and a great deal next to another busy process.
 let gemmThreadsOwned = ember_gemm_threads_owned() != 0
 
+/// Products of at least this many multiply-adds (m·n·k) are cut into one band per core by
+/// `splitGemm` when Ember owns the GEMM threads.
+let gemmBandThreshold = 1 << 20
+
+/// The smallest product (m·n·k) that runs on several cores: Ember's bands, or, when the BLAS
+/// threads its own products, OpenBLAS's threshold (65,536 × 4). Smaller ones run on one core, so
+/// a kernel with many of them spreads them across cores itself.
+let gemmThreadingThreshold = gemmThreadsOwned ? gemmBandThreshold : 1 << 18
+
 /// Runs `block(rows, columns)` over an m×n product: whole, or cut into one band per core (along
 /// the longer side, at multiples of 16 so each band keeps whole BLAS micro-tiles) when the
 /// product is large enough to pay for the threads.
 private func splitGemm(m: Int, n: Int, k: Int, _ block: (Range<Int>, Range<Int>) -> Void) {
     let side = Swift.max(m, n)
-    let parts = gemmThreadsOwned && m * n * k >= 1 << 20 ? Swift.min(kernelThreads, (side + 15) / 16) : 1
+    let parts = gemmThreadsOwned && m * n * k >= gemmBandThreshold ? Swift.min(kernelThreads, (side + 15) / 16) : 1
     guard parts > 1 else {
         block(0..<m, 0..<n)
         return
