@@ -1,4 +1,4 @@
-// The Winograd F(2×2, 3×3) transforms for one element type, included by winograd.c once for float
+// The Winograd F(2×2, 3×3) transforms for one element type, included by conv.c once for float
 // (suffix _s) and once for double (_d) with SCALAR and KERNEL(name) defined.
 //
 // A 2×2 block of a 3×3 convolution's output (a tile) is Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, where g is the

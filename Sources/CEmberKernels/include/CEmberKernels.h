@@ -98,7 +98,7 @@ void ember_col2im_s(const float *col, int64_t ldcol, const ember_conv_geometry *
 void ember_col2im_d(const double *col, int64_t ldcol, const ember_conv_geometry *g, int64_t row_begin,
                     int64_t row_end, double *image);
 
-/// Winograd F(2×2, 3×3) transforms (winograd.c). `ember_winograd_weights_*` transforms the
+/// Winograd F(2×2, 3×3) transforms (conv.c, winograd_impl.h). `ember_winograd_weights_*` transforms the
 /// weights [O, C, 3, 3] (when `adjoint`, [C, O, 3, 3] with each kernel turned by 180°: the
 /// transposed convolution's) into the 16 matrices U_ξ [C, O], each packed as `ember_pack_s` packs
 /// and `ember_packed_size_s(C, O)` elements after the one before; `first` and `count` number

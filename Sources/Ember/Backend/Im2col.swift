@@ -40,7 +40,7 @@ typealias MaxPoolBackwardKernel<T> = (
 
 /// Element types with C convolution and pooling kernels (`Float` and `Double`), so the drivers
 /// are written once.
-protocol SpatialKernelScalar: GemmScalar, BinaryFloatingPoint {
+protocol SpatialKernelScalar: PackedGemmScalar, BinaryFloatingPoint {
     static var im2col: Im2colKernel<Self> { get }
     static var col2im: Col2imKernel<Self> { get }
     static var chunkToBatch: ChunkToBatchKernel<Self> { get }
@@ -54,6 +54,12 @@ protocol SpatialKernelScalar: GemmScalar, BinaryFloatingPoint {
     static var adaptiveAvgPool: PoolKernel<Self> { get }
     static var adaptiveAvgPoolBackward: PoolKernel<Self> { get }
     static var adaptiveMaxPool: IndexedPoolKernel<Self> { get }
+    /// Transforms kernels into the 16 packed U_ξ of Winograd's F(2×2, 3×3) (Winograd.swift).
+    static var winogradWeights: WinogradWeightsKernel<Self> { get }
+    /// Transforms the input patches of a run of tiles into rows of the 16 V_ξ.
+    static var winogradInput: WinogradInputKernel<Self> { get }
+    /// Writes a run of output tiles from rows of the 16 products M_ξ.
+    static var winogradOutput: WinogradOutputKernel<Self> { get }
 }
 
 extension Float: SpatialKernelScalar {
@@ -70,6 +76,9 @@ extension Float: SpatialKernelScalar {
     static var adaptiveAvgPool: PoolKernel<Float> { ember_adaptive_avg_pool2d_s }
     static var adaptiveAvgPoolBackward: PoolKernel<Float> { ember_adaptive_avg_pool2d_backward_s }
     static var adaptiveMaxPool: IndexedPoolKernel<Float> { ember_adaptive_max_pool2d_s }
+    static var winogradWeights: WinogradWeightsKernel<Float> { ember_winograd_weights_s }
+    static var winogradInput: WinogradInputKernel<Float> { ember_winograd_input_s }
+    static var winogradOutput: WinogradOutputKernel<Float> { ember_winograd_output_s }
 }
 
 extension Double: SpatialKernelScalar {
@@ -86,6 +95,9 @@ extension Double: SpatialKernelScalar {
     static var adaptiveAvgPool: PoolKernel<Double> { ember_adaptive_avg_pool2d_d }
     static var adaptiveAvgPoolBackward: PoolKernel<Double> { ember_adaptive_avg_pool2d_backward_d }
     static var adaptiveMaxPool: IndexedPoolKernel<Double> { ember_adaptive_max_pool2d_d }
+    static var winogradWeights: WinogradWeightsKernel<Double> { ember_winograd_weights_d }
+    static var winogradInput: WinogradInputKernel<Double> { ember_winograd_input_d }
+    static var winogradOutput: WinogradOutputKernel<Double> { ember_winograd_output_d }
 }
 
 /// The geometry of a batched, grouped convolution `[N, C, spatial…] ⊛ [O, C/groups, kernel…]`.
@@ -365,7 +377,7 @@ extension ConvGeometry {
     func convolution(_ x: Tensor, _ w: Tensor, bias: Tensor?) -> Tensor {
         let out = Tensor(empty: outputShape, dtype: x.dtype, zeroed: false)
         if usesWinograd {
-            winogradForward(winogradScalar(x.dtype), dense(x), dense(w), bias.map(dense), into: out)
+            winogradForward(spatialKernelScalar(x.dtype), dense(x), dense(w), bias.map(dense), into: out)
         } else {
             forward(spatialKernelScalar(x.dtype), dense(x), dense(w), bias.map(dense), into: out)
         }
@@ -377,7 +389,7 @@ extension ConvGeometry {
         let out = Tensor(empty: inputShape, dtype: dy.dtype, zeroed: false)
         if let adjoint = winogradAdjoint {
             adjoint.winogradForward(
-                winogradScalar(dy.dtype), dense(dy), dense(w), adjoint: true, bias.map(dense), into: out)
+                spatialKernelScalar(dy.dtype), dense(dy), dense(w), adjoint: true, bias.map(dense), into: out)
         } else {
             backwardInput(spatialKernelScalar(dy.dtype), dense(dy), dense(w), bias.map(dense), into: out)
         }

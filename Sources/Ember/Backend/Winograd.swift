@@ -21,28 +21,6 @@ typealias WinogradOutputKernel<T> = (
     UnsafeMutablePointer<T>
 ) -> Void
 
-/// Element types with Winograd transforms in C (`Float` and `Double`).
-protocol WinogradScalar: SpatialKernelScalar, PackedGemmScalar {
-    /// Transforms kernels into the 16 packed U_ξ.
-    static var winogradWeights: WinogradWeightsKernel<Self> { get }
-    /// Transforms the input patches of a run of tiles into rows of the 16 V_ξ.
-    static var winogradInput: WinogradInputKernel<Self> { get }
-    /// Writes a run of output tiles from rows of the 16 products M_ξ.
-    static var winogradOutput: WinogradOutputKernel<Self> { get }
-}
-
-extension Float: WinogradScalar {
-    static var winogradWeights: WinogradWeightsKernel<Float> { ember_winograd_weights_s }
-    static var winogradInput: WinogradInputKernel<Float> { ember_winograd_input_s }
-    static var winogradOutput: WinogradOutputKernel<Float> { ember_winograd_output_s }
-}
-
-extension Double: WinogradScalar {
-    static var winogradWeights: WinogradWeightsKernel<Double> { ember_winograd_weights_d }
-    static var winogradInput: WinogradInputKernel<Double> { ember_winograd_input_d }
-    static var winogradOutput: WinogradOutputKernel<Double> { ember_winograd_output_d }
-}
-
 /// The 16 elements of a transformed 4×4 tile.
 private let tileElements = 16
 
@@ -78,7 +56,7 @@ extension ConvGeometry {
 
     /// `y = conv(x, w) + bias` by F(2×2, 3×3), or when `adjoint` the convolution by `w`'s kernels
     /// turned by 180° with its channel dimensions swapped (`winogradAdjoint`); all contiguous.
-    func winogradForward<T: WinogradScalar>(
+    func winogradForward<T: SpatialKernelScalar>(
         _: T.Type, _ x: Tensor, _ w: Tensor, adjoint: Bool = false, _ bias: Tensor?, into y: Tensor
     ) {
         let (x, w, bias, y) = (
@@ -125,14 +103,5 @@ extension ConvGeometry {
                 }
             }
         }
-    }
-}
-
-/// The Winograd kernel element type for a floating-point dtype.
-func winogradScalar(_ dtype: DType) -> any WinogradScalar.Type {
-    switch dtype {
-    case .float32: Float.self
-    case .float64: Double.self
-    default: fatalError("convolution kernels need float32 or float64 tensors, got \(dtype)")
     }
 }
