@@ -7,14 +7,17 @@ import Testing
 /// `conv2d_winograd_*` and `conv_transpose2d_winograd` (ConvolutionTests) check it against PyTorch
 /// itself.
 @Suite struct WinogradTests {
-    /// A geometry `[batch, inChannels, height, width] ⊛ [outChannels, inChannels, 3, 3]`, stride 1.
-    private func geometry(_ batch: Int, _ inChannels: Int, _ outChannels: Int, _ size: [Int], padding: Int)
-        -> ConvGeometry
-    {
-        ConvGeometry(
+    /// A geometry `[batch, inChannels, height, width] ⊛ [outChannels, inChannels, 3, 3]`, stride 1,
+    /// that runs as Winograd from `minimumTiles` tiles (1 by default, so that small cases test it).
+    private func geometry(
+        _ batch: Int, _ inChannels: Int, _ outChannels: Int, _ size: [Int], padding: Int, minimumTiles: Int = 1
+    ) -> ConvGeometry {
+        var g = ConvGeometry(
             batch: batch, inChannels: inChannels, outChannels: outChannels, groups: 1, inSize: size,
             kernel: [3, 3], stride: [1, 1], padding: [padding, padding], dilation: [1, 1],
             outSize: size.map { $0 + 2 * padding - 2 })
+        g.minimumWinogradTiles = minimumTiles
+        return g
     }
 
     /// Partial tiles (odd sizes), partial panels (17, 20 and 40 output channels), tile rows of
@@ -45,8 +48,19 @@ import Testing
         #expect((winograd.1 - direct.1).abs().max().item() < 1e-11 * direct.1.abs().max().item())
     }
 
-    /// An empty batch gives an empty output and an empty input gradient (no tiles to cut).
+    /// An empty batch gives an empty output and an empty input gradient (no tiles to cut), through
+    /// the Winograd kernels and through the public API (which leaves so few tiles to im2col).
     @Test func emptyBatch() {
+        var g = geometry(0, 16, 16, [9, 9], padding: 1, minimumTiles: 0)
+        #expect(g.usesWinograd && g.winogradAdjoint != nil)
+        #expect(
+            g.convolution(Tensor.zeros(g.inputShape), Tensor.randn(g.weightShape), bias: nil).shape == [0, 16, 9, 9])
+        #expect(
+            g.transposedConvolution(Tensor.zeros(g.outputShape), Tensor.randn(g.weightShape), bias: nil).shape == [
+                0, 16, 9, 9,
+            ])
+        g.minimumWinogradTiles = 32
+        #expect(!g.usesWinograd)
         let x = Tensor.randn([0, 16, 9, 9], requiresGrad: true)
         let w = Tensor.randn([16, 16, 3, 3], requiresGrad: true)
         let y = F.conv2d(x, w, padding: 1)
@@ -75,6 +89,16 @@ import Testing
         #expect(geometry(1, 16, 15, [4, 4], padding: 1).winogradAdjoint == nil)
         #expect(!geometry(1, 15, 16, [4, 4], padding: 1).usesWinograd)
         #expect(!geometry(1, 16, 15, [4, 4], padding: 1).usesWinograd)
+        // 16 tiles (an 8×8 output) are too few by default, 32 are enough, for the adjoint too.
+        #expect(!geometry(1, 16, 16, [8, 8], padding: 1, minimumTiles: 32).usesWinograd)
+        #expect(geometry(1, 16, 16, [8, 8], padding: 1, minimumTiles: 32).winogradAdjoint == nil)
+        #expect(geometry(2, 16, 16, [8, 8], padding: 1, minimumTiles: 32).usesWinograd)
+        #expect(geometry(2, 16, 16, [8, 8], padding: 1, minimumTiles: 32).winogradAdjoint != nil)
+        #expect(
+            ConvGeometry(
+                batch: 1, inChannels: 16, outChannels: 16, groups: 1, inSize: [8, 8], kernel: [3, 3], stride: [1, 1],
+                padding: [1, 1], dilation: [1, 1], outSize: [8, 8]
+            ).minimumWinogradTiles == 32)
         // 16 channels each side, a 5×5 image: stride 2, groups 2, dilation 2, a 3×5 kernel.
         for (groups, kernel, stride, padding, dilation, out) in [
             (1, [3, 3], [2, 2], [1, 1], [1, 1], [3, 3]), (2, [3, 3], [1, 1], [1, 1], [1, 1], [5, 5]),

@@ -240,15 +240,16 @@ add("adaptive_max_pool2d_indices", "adaptive_max_pool2d_indices", [[2, 2, 7, 5]]
 add("adaptive_max_pool1d_nondivisible", "adaptive_max_pool1d", [[2, 3, 8]], {"output_size": 3}, bias=False)
 
 # 3×3 stride-1 convolutions (and transposed convolutions, so input gradients) with at least 16
-# channels on both sides run as Winograd F(2×2, 3×3) (Sources/Ember/Backend/Winograd.swift): odd
-# sizes leave partial tiles, 20 and 17 output channels partial panels. Added last, so the cases
-# above keep their seeds.
-add("conv2d_winograd_pad1", "conv2d", [[2, 16, 5, 7], [20, 16, 3, 3]], {"padding": 1})
-add("conv2d_winograd_valid", "conv2d", [[1, 16, 6, 5], [16, 16, 3, 3]], bias=False)
-add("conv2d_winograd_pad2", "conv2d", [[1, 16, 4, 3], [17, 16, 3, 3]], {"padding": 2})
-add("conv2d_winograd_float64", "conv2d", [[1, 16, 5, 4], [16, 16, 3, 3]], {"padding": "same"}, dtype=torch.float64)
-module("Conv2d_winograd", "Conv2d", [1, 16, 6, 6], in_channels=16, out_channels=16, kernel_size=3, padding=1)
-add("conv_transpose2d_winograd", "conv_transpose2d", [[1, 16, 4, 5], [16, 18, 3, 3]], {"padding": 1})
+# channels on both sides and at least 32 tiles (2×2 output blocks over the batch) run as Winograd
+# F(2×2, 3×3) (Sources/Ember/Backend/Winograd.swift): odd sizes leave partial tiles, 20 and 17
+# output channels partial panels. The batches give every forward pass and input gradient 32 tiles
+# or more. Added last, so the cases above keep their seeds.
+add("conv2d_winograd_pad1", "conv2d", [[3, 16, 5, 7], [20, 16, 3, 3]], {"padding": 1})
+add("conv2d_winograd_valid", "conv2d", [[8, 16, 6, 5], [16, 16, 3, 3]], bias=False)
+add("conv2d_winograd_pad2", "conv2d", [[8, 16, 4, 3], [17, 16, 3, 3]], {"padding": 2})
+add("conv2d_winograd_float64", "conv2d", [[6, 16, 5, 4], [16, 16, 3, 3]], {"padding": "same"}, dtype=torch.float64)
+module("Conv2d_winograd", "Conv2d", [4, 16, 6, 6], in_channels=16, out_channels=16, kernel_size=3, padding=1)
+add("conv_transpose2d_winograd", "conv_transpose2d", [[6, 16, 4, 5], [16, 18, 3, 3]], {"padding": 1})
 
 # ----------------------------------------------------------------------------- reprs
 

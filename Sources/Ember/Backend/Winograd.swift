@@ -27,10 +27,15 @@ private let tileElements = 16
 extension ConvGeometry {
     /// Whether `convolution` runs as Winograd's F(2×2, 3×3): an ungrouped 3×3 kernel at stride and
     /// dilation 1, with enough channels on both sides for its products to be worth a GEMM each
-    /// (a convolution of few channels, such as one of a grey image, stays with im2col).
+    /// (a convolution of few channels, such as one of a grey image, stays with im2col), and at
+    /// least `minimumWinogradTiles` tiles to reuse the transformed kernels over.
     var usesWinograd: Bool {
         allowsWinograd && hasWinogradKernel && image.channels >= 16 && outChannels >= 16
+            && winogradTiles >= minimumWinogradTiles
     }
+
+    /// The 2×2 output blocks of the whole batch.
+    var winogradTiles: Int { batch * Int((image.out_h + 1) / 2) * Int((image.out_w + 1) / 2) }
 
     /// An ungrouped 3×3 kernel at stride and dilation 1.
     private var hasWinogradKernel: Bool {
@@ -51,6 +56,7 @@ extension ConvGeometry {
             outSize: [Int(image.height), Int(image.width)])
         adjoint.allowsWinograd = allowsWinograd
         adjoint.winogradBudget = winogradBudget
+        adjoint.minimumWinogradTiles = minimumWinogradTiles
         return adjoint.usesWinograd ? adjoint : nil
     }
 
@@ -64,7 +70,7 @@ extension ConvGeometry {
             y.base(T.self)
         )
         let (channels, outs) = (Int(image.channels), outChannels)
-        let tiles = batch * Int((image.out_h + 1) / 2) * Int((image.out_w + 1) / 2)
+        let tiles = winogradTiles
         guard tiles > 0 else { return }
         let packedSize = Int(T.packedSize(Int64(channels), Int64(outs)))
         let panels = packedSize / channels / Int(T.packedSize(1, 1))
