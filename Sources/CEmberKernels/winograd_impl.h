@@ -215,4 +215,83 @@ EMBER_AVX2_CLONES EMBER_INLINE_COPIES void KERNEL(ember_winograd_output)(const S
 #undef EMBER_OUTPUT_PIECE
 }
 
+
+// The weight gradient. Since a tile is Aᵀ [U ⊙ V] A with U = G g Gᵀ, the gradient of a loss in g is
+// Gᵀ [Z ⊙ V] G summed over tiles, where Z = A dy Aᵀ for the tile's 2×2 output gradient dy (zero
+// past the output's edge). Summed over the batch, the 16 matrices M_ξ = Z_ξ V_ξ [O, C] are GEMMs
+// over the tiles (Z_ξ [O, tiles] holds a tile's values in a column), and the gradient of kernel
+// w[o][c] is Gᵀ M[o][c] G.
+
+// Z of tiles j0..<j1 of tile row ti of image b, for every output channel o, written to columns
+// n0… of row o of each Z_ξ [O, ldz].
+static inline __attribute__((always_inline)) EMBER_INLINE_COPIES void KERNEL(gradient_piece)(
+    const SCALAR *dy, const ember_conv_geometry *g, int64_t out_channels, int64_t b, int64_t ti, int64_t j0,
+    int64_t j1, int64_t n0, SCALAR *z, int64_t ldz) {
+    enum { N = KERNEL(kPieceTiles) };
+    const int64_t out_h = g->out_h, out_w = g->out_w, count = j1 - j0, ow = 2 * j0;
+    const int64_t cols = min64(out_w, 2 * j1) - ow, bottom = 2 * ti + 1 < out_h, step = out_channels * ldz;
+    // The piece's two output rows, zero past the output's right and bottom edges.
+    SCALAR r[2][2 * N];
+    for (int i = 0; i < 2; i++)
+        for (int64_t q = cols; q < 2 * count; q++) r[i][q] = 0;
+    if (!bottom)
+        for (int64_t q = 0; q < cols; q++) r[1][q] = 0;
+    for (int64_t o = 0; o < out_channels; o++) {
+        const SCALAR *top = dy + ((b * out_channels + o) * out_h + 2 * ti) * out_w + ow;
+        for (int64_t q = 0; q < cols; q++) r[0][q] = top[q];
+        if (bottom)
+            for (int64_t q = 0; q < cols; q++) r[1][q] = top[out_w + q];
+        SCALAR *row = z + o * ldz + n0;
+        for (int64_t j = 0; j < count; j++) {
+            const SCALAR y00 = r[0][2 * j], y01 = r[0][2 * j + 1], y10 = r[1][2 * j], y11 = r[1][2 * j + 1];
+            // A dy: rows (y0, y0 + y1, y0 - y1, -y1) of the tile's columns, then each times Aᵀ.
+            const SCALAR a[4][2] = {{y00, y01}, {y00 + y10, y01 + y11}, {y00 - y10, y01 - y11}, {-y10, -y11}};
+            for (int i = 0; i < 4; i++) {
+                row[4 * i * step + j] = a[i][0];
+                row[(4 * i + 1) * step + j] = a[i][0] + a[i][1];
+                row[(4 * i + 2) * step + j] = a[i][0] - a[i][1];
+                row[(4 * i + 3) * step + j] = -a[i][1];
+            }
+        }
+    }
+}
+
+// Columns n of Z_ξ = (A dy Aᵀ)[ξ] [O, ldz] for the output gradient dy [N, O, out_h, out_w] of the
+// run's n-th tile.
+EMBER_AVX2_CLONES EMBER_INLINE_COPIES void KERNEL(ember_winograd_gradient)(const SCALAR *dy,
+                                                                           const ember_conv_geometry *g,
+                                                                           int64_t out_channels, int64_t first,
+                                                                           int64_t count, SCALAR *z, int64_t ldz) {
+#define EMBER_GRADIENT_PIECE(b, ti, j0, j1, n0) KERNEL(gradient_piece)(dy, g, out_channels, b, ti, j0, j1, n0, z, ldz)
+    EMBER_FOR_PIECES(g, first, count, EMBER_GRADIENT_PIECE);
+#undef EMBER_GRADIENT_PIECE
+}
+
+// dw[o][c] = Gᵀ M[o][c] G (3×3) for output channels [first, first + count), from the 16 matrices
+// M_ξ [O, C], each O·C elements after the one before.
+EMBER_AVX2_CLONES void KERNEL(ember_winograd_weight_gradient)(const SCALAR *m, int64_t out_channels,
+                                                              int64_t in_channels, int64_t first, int64_t count,
+                                                              SCALAR *dw) {
+    const int64_t stride = out_channels * in_channels;
+    for (int64_t pair = first * in_channels; pair < (first + count) * in_channels; pair++) {
+        const SCALAR *p = m + pair;
+        SCALAR s[4][3];
+        // Gᵀ M: rows M0 + (M1 + M2)/2, (M1 - M2)/2, (M1 + M2)/2 + M3, one per column j of M.
+        for (int j = 0; j < 4; j++) {
+            const SCALAR m0 = p[j * stride], m1 = p[(4 + j) * stride], m2 = p[(8 + j) * stride],
+                         m3 = p[(12 + j) * stride];
+            s[j][0] = m0 + (m1 + m2) / 2;
+            s[j][1] = (m1 - m2) / 2;
+            s[j][2] = (m1 + m2) / 2 + m3;
+        }
+        // (Gᵀ M) G, the same combination of the columns.
+        SCALAR *out = dw + pair * 9;
+        for (int r = 0; r < 3; r++) {
+            out[3 * r] = s[0][r] + (s[1][r] + s[2][r]) / 2;
+            out[3 * r + 1] = (s[1][r] - s[2][r]) / 2;
+            out[3 * r + 2] = (s[1][r] + s[2][r]) / 2 + s[3][r];
+        }
+    }
+}
+
 #undef EMBER_FOR_PIECES

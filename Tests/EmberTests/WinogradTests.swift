@@ -38,27 +38,32 @@ import Testing
         let dy = Tensor.randn(g.outputShape, dtype: .float64)
         let inputBias = Tensor.randn([inChannels], dtype: .float64)
         #expect(g.winogradAdjoint != nil)
-        let winograd = (g.convolution(x, w, bias: b), g.transposedConvolution(dy, w, bias: inputBias))
+        func results() -> [Tensor] {
+            [g.convolution(x, w, bias: b), g.transposedConvolution(dy, w, bias: inputBias), g.weightGradient(x, dy)]
+        }
+        let winograd = results()
         g.allowsWinograd = false
         #expect(g.winogradAdjoint == nil)
-        let direct = (g.convolution(x, w, bias: b), g.transposedConvolution(dy, w, bias: inputBias))
-        #expect(winograd.0.shape == direct.0.shape)
-        #expect((winograd.0 - direct.0).abs().max().item() < 1e-11 * direct.0.abs().max().item())
-        #expect(winograd.1.shape == direct.1.shape)
-        #expect((winograd.1 - direct.1).abs().max().item() < 1e-11 * direct.1.abs().max().item())
+        let direct = results()
+        for (fast, slow) in zip(winograd, direct) {
+            #expect(fast.shape == slow.shape)
+            #expect((fast - slow).abs().max().item() < 1e-11 * slow.abs().max().item())
+        }
     }
 
-    /// An empty batch gives an empty output and an empty input gradient (no tiles to cut), through
-    /// the Winograd kernels and through the public API (which leaves so few tiles to im2col).
+    /// An empty batch gives an empty output, an empty input gradient and a zero weight gradient (no
+    /// tiles to cut), through the Winograd kernels and through the public API (which leaves so few
+    /// tiles to im2col).
     @Test func emptyBatch() {
         var g = geometry(0, 16, 16, [9, 9], padding: 1, minimumTiles: 0)
         #expect(g.usesWinograd && g.winogradAdjoint != nil)
-        #expect(
-            g.convolution(Tensor.zeros(g.inputShape), Tensor.randn(g.weightShape), bias: nil).shape == [0, 16, 9, 9])
-        #expect(
-            g.transposedConvolution(Tensor.zeros(g.outputShape), Tensor.randn(g.weightShape), bias: nil).shape == [
-                0, 16, 9, 9,
-            ])
+        let (empty, kernels, gradient) = (
+            Tensor.zeros(g.inputShape), Tensor.randn(g.weightShape), Tensor.zeros(g.outputShape)
+        )
+        #expect(g.convolution(empty, kernels, bias: nil).shape == [0, 16, 9, 9])
+        #expect(g.transposedConvolution(gradient, kernels, bias: nil).shape == [0, 16, 9, 9])
+        let dw = g.weightGradient(empty, gradient)
+        #expect(dw.shape == [16, 16, 3, 3] && dw.abs().max().item() == 0)
         g.minimumWinogradTiles = 32
         #expect(!g.usesWinograd)
         let x = Tensor.randn([0, 16, 9, 9], requiresGrad: true)
@@ -74,10 +79,13 @@ import Testing
         var g = geometry(4, 64, 48, [14, 14], padding: 1)
         let x = Tensor.randn(g.inputShape)
         let w = Tensor.randn(g.weightShape)
-        let winograd = g.convolution(x, w, bias: nil)
+        let dy = Tensor.randn(g.outputShape)
+        let winograd = [g.convolution(x, w, bias: nil), g.weightGradient(x, dy)]
         g.allowsWinograd = false
-        let direct = g.convolution(x, w, bias: nil)
-        #expect((winograd - direct).abs().max().item() < 1e-5 * direct.abs().max().item())
+        let direct = [g.convolution(x, w, bias: nil), g.weightGradient(x, dy)]
+        for (fast, slow) in zip(winograd, direct) {
+            #expect((fast - slow).abs().max().item() < 1e-5 * slow.abs().max().item())
+        }
     }
 
     /// Only ungrouped 3×3 kernels at stride and dilation 1 with at least 16 channels on each side;

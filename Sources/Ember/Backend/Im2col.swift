@@ -60,6 +60,10 @@ protocol SpatialKernelScalar: PackedGemmScalar, BinaryFloatingPoint {
     static var winogradInput: WinogradInputKernel<Self> { get }
     /// Writes a run of output tiles from rows of the 16 products M_ξ.
     static var winogradOutput: WinogradOutputKernel<Self> { get }
+    /// Transforms the output gradient of a run of tiles into rows of the 16 Z_ξ.
+    static var winogradGradient: WinogradGradientKernel<Self> { get }
+    /// Writes the weight gradient of a range of output channels from the 16 sums M_ξ.
+    static var winogradWeightGradient: WinogradWeightGradientKernel<Self> { get }
 }
 
 extension Float: SpatialKernelScalar {
@@ -79,6 +83,8 @@ extension Float: SpatialKernelScalar {
     static var winogradWeights: WinogradWeightsKernel<Float> { ember_winograd_weights_s }
     static var winogradInput: WinogradInputKernel<Float> { ember_winograd_input_s }
     static var winogradOutput: WinogradOutputKernel<Float> { ember_winograd_output_s }
+    static var winogradGradient: WinogradGradientKernel<Float> { ember_winograd_gradient_s }
+    static var winogradWeightGradient: WinogradWeightGradientKernel<Float> { ember_winograd_weight_gradient_s }
 }
 
 extension Double: SpatialKernelScalar {
@@ -98,6 +104,8 @@ extension Double: SpatialKernelScalar {
     static var winogradWeights: WinogradWeightsKernel<Double> { ember_winograd_weights_d }
     static var winogradInput: WinogradInputKernel<Double> { ember_winograd_input_d }
     static var winogradOutput: WinogradOutputKernel<Double> { ember_winograd_output_d }
+    static var winogradGradient: WinogradGradientKernel<Double> { ember_winograd_gradient_d }
+    static var winogradWeightGradient: WinogradWeightGradientKernel<Double> { ember_winograd_weight_gradient_d }
 }
 
 /// The geometry of a batched, grouped convolution `[N, C, spatial…] ⊛ [O, C/groups, kernel…]`.
@@ -221,7 +229,7 @@ struct ConvGeometry {
             }
         }
         guard spread else {
-            if let accumulate { accumulate.initialize(repeating: 0, count: accumulatorCount) }
+            if let accumulate { accumulate.initializeToZero(count: accumulatorCount) }
             run(0..<tileCount, accumulate)
             return
         }
@@ -230,7 +238,7 @@ struct ConvGeometry {
         let parts = Swift.min(tileCount, kernelThreads * finePartsPerCore)
         let partials = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(parts * accumulatorCount, 1))
         defer { partials.deallocate() }
-        partials.initialize(repeating: 0, count: parts * accumulatorCount)
+        partials.initializeToZero(count: parts * accumulatorCount)
         parallelRanges(parts, work: .max, partsPerCore: finePartsPerCore) { range in
             for part in range {
                 run(part * tileCount / parts..<(part + 1) * tileCount / parts, partials + part * accumulatorCount)
@@ -404,7 +412,11 @@ extension ConvGeometry {
     /// The weight gradient `Σ dy ⊛ x` as a new `[O, C / groups, kernel…]` tensor.
     func weightGradient(_ x: Tensor, _ dy: Tensor) -> Tensor {
         let out = Tensor(empty: weightShape, dtype: x.dtype, zeroed: false)
-        backwardWeight(spatialKernelScalar(x.dtype), dense(x), dense(dy), into: out)
+        if usesWinograd {
+            winogradWeightGradient(spatialKernelScalar(x.dtype), dense(x), dense(dy), into: out)
+        } else {
+            backwardWeight(spatialKernelScalar(x.dtype), dense(x), dense(dy), into: out)
+        }
         return out
     }
 }

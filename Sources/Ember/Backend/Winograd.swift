@@ -21,6 +21,16 @@ typealias WinogradOutputKernel<T> = (
     UnsafeMutablePointer<T>
 ) -> Void
 
+/// `ember_winograd_gradient_*`: (output gradient, geometry, out channels, first tile, tiles, Z,
+/// columns per row of Z_ξ).
+typealias WinogradGradientKernel<T> = (
+    UnsafePointer<T>, UnsafePointer<ember_conv_geometry>, Int64, Int64, Int64, UnsafeMutablePointer<T>, Int64
+) -> Void
+/// `ember_winograd_weight_gradient_*`: (M, out channels, in channels, first out channel, out
+/// channels, weight gradient).
+typealias WinogradWeightGradientKernel<T> = (UnsafePointer<T>, Int64, Int64, Int64, Int64, UnsafeMutablePointer<T>)
+    -> Void
+
 /// The 16 elements of a transformed 4×4 tile.
 private let tileElements = 16
 
@@ -89,25 +99,76 @@ extension ConvGeometry {
         let evenChunks = (chunks + kernelThreads - 1) / kernelThreads * kernelThreads
         if tiles / evenChunks >= 8 { chunks = evenChunks }
         let width = (tiles + chunks - 1) / chunks
+        // One spare row between the 16 V_ξ (and M_ξ): whole multiples of 4 KB apart, the transforms'
+        // 16 streams of writes would compete for the same cache sets.
+        let ld = width + 1
         withUnsafePointer(to: image) { g in
             parallelRanges(chunks, work: tiles * channels * outs * tileElements) { range in
-                let v = UnsafeMutablePointer<T>.allocate(capacity: tileElements * width * channels)
-                let m = UnsafeMutablePointer<T>.allocate(capacity: tileElements * width * outs)
+                let v = UnsafeMutablePointer<T>.allocate(capacity: tileElements * ld * channels)
+                let m = UnsafeMutablePointer<T>.allocate(capacity: tileElements * ld * outs)
                 defer {
                     v.deallocate()
                     m.deallocate()
                 }
                 for chunk in range where chunk * width < tiles {
                     let (first, count) = (chunk * width, Swift.min(width, tiles - chunk * width))
-                    T.winogradInput(x, g, Int64(first), Int64(count), v, Int64(width))
+                    T.winogradInput(x, g, Int64(first), Int64(count), v, Int64(ld))
                     for xi in 0..<tileElements {
                         T.packedGemm(
-                            Int64(count), Int64(outs), Int64(channels), v + xi * width * channels, Int64(channels),
-                            u + xi * packedSize, 0, m + xi * width * outs, Int64(outs))
+                            Int64(count), Int64(outs), Int64(channels), v + xi * ld * channels, Int64(channels),
+                            u + xi * packedSize, 0, m + xi * ld * outs, Int64(outs))
                     }
-                    T.winogradOutput(m, Int64(width), g, Int64(outs), bias, Int64(first), Int64(count), y)
+                    T.winogradOutput(m, Int64(ld), g, Int64(outs), bias, Int64(first), Int64(count), y)
                 }
             }
+        }
+    }
+
+    /// The weight gradient `Σ dy ⊛ x` of a convolution that `usesWinograd`, by F(2×2, 3×3), into
+    /// `dw`; all contiguous. Chunks of tiles are transformed (the input patches into V_ξ, the output
+    /// gradient into Z_ξ), the 16 products M_ξ += Z_ξ V_ξ accumulate over the chunks, and each
+    /// kernel's gradient is then Gᵀ M G (Sources/CEmberKernels/winograd_impl.h).
+    func winogradWeightGradient<T: SpatialKernelScalar>(_: T.Type, _ x: Tensor, _ dy: Tensor, into dw: Tensor) {
+        let (x, dy, dw) = (UnsafePointer(x.base(T.self)), UnsafePointer(dy.base(T.self)), dw.base(T.self))
+        let (channels, outs, tiles) = (Int(image.channels), outChannels, winogradTiles)
+        let products = tileElements * outs * channels
+        let m = UnsafeMutablePointer<T>.allocate(capacity: products)
+        m.initializeToZero(count: products)
+        // Chunks of transforms that stay in cache until their products read them, as in the
+        // forward pass, but of at least 64 tiles: each chunk's products read and write all of M.
+        let width = Swift.max(
+            1, Swift.min(tiles, Swift.max(64, winogradBudget / (tileElements * (channels + outs)))))
+        // Rows of V_ξ and columns of Z_ξ: one spare, as in the forward pass.
+        let ld = width + 1
+        let v = UnsafeMutablePointer<T>.allocate(capacity: tileElements * ld * channels)
+        let z = UnsafeMutablePointer<T>.allocate(capacity: tileElements * ld * outs)
+        defer {
+            m.deallocate()
+            v.deallocate()
+            z.deallocate()
+        }
+        withUnsafePointer(to: image) { g in
+            for first in stride(from: 0, to: tiles, by: width) {
+                let count = Swift.min(width, tiles - first)
+                parallelRanges(count, work: count * (channels + outs) * tileElements) { run in
+                    let (start, length) = (Int64(first + run.lowerBound), Int64(run.count))
+                    T.winogradInput(x, g, start, length, v + run.lowerBound * channels, Int64(ld))
+                    T.winogradGradient(dy, g, Int64(outs), start, length, z + run.lowerBound, Int64(ld))
+                }
+                // The 16 products, several to a core (one after the other when the BLAS threads them).
+                let work = gemmThreadsOwned ? count * channels * outs * tileElements : 0
+                parallelRanges(tileElements, work: work) { xis in
+                    for xi in xis {
+                        T.gemm(
+                            false, false, outs, channels, count, z + xi * outs * ld, ld,
+                            v + xi * ld * channels, channels, 1, m + xi * outs * channels, channels)
+                    }
+                }
+            }
+        }
+        parallelRanges(outs, work: products) { range in
+            T.winogradWeightGradient(
+                m, Int64(outs), Int64(channels), Int64(range.lowerBound), Int64(range.count), dw)
         }
     }
 }

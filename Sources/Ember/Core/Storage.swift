@@ -39,3 +39,13 @@ final class Storage: @unchecked Sendable {
         data.assumingMemoryBound(to: T.self)
     }
 }
+
+extension UnsafeMutablePointer where Pointee: TensorScalar {
+    /// Sets `count` elements to zero in one pass over their bytes (all bits zero is zero for every
+    /// element type). Unspecialised generic code, such as the kernels that take their element type
+    /// at run time, would otherwise initialise element by element through the type's value witness.
+    func initializeToZero(count: Int) {
+        UnsafeMutableRawPointer(self).initializeMemory(
+            as: UInt8.self, repeating: 0, count: count * MemoryLayout<Pointee>.stride)
+    }
+}
