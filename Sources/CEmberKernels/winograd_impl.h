@@ -11,7 +11,8 @@
 //
 // Tiles are numbered across the batch, row by row of each image's ⌈out_h / 2⌉ × ⌈out_w / 2⌉ grid;
 // the input and output transforms take a run of them, the n-th of which is row n of V_ξ and M_ξ,
-// whose ξ-th matrices are `ld` rows apart.
+// whose ξ-th matrices are `ld` rows apart; the output-gradient transform of the weight gradient
+// (at the end) writes it as column n of Z_ξ [O, ld].
 
 enum {
     // Output channels per panel of the packed U_ξ (packed.h).

@@ -213,8 +213,8 @@ let convGradcheckCases: [GradcheckCase] = [
     },
     GradcheckCase("conv2d_same_even", [u(1, 2, 4, 5), u(2, 2, 2, 3)]) { F.conv2d($0[0], $0[1], padding: "same") },
     GradcheckCase("conv2d_pointwise", [u(2, 3, 3, 3), u(2, 3, 1, 1), u(2)]) { F.conv2d($0[0], $0[1], bias: $0[2]) },
-    // 16 channels on both sides and 32 tiles: the forward pass and the input gradient run as
-    // Winograd's F(2×2, 3×3).
+    // 16 channels on both sides and 32 tiles: the forward pass, the input gradient and the weight
+    // gradient run as Winograd's F(2×2, 3×3).
     GradcheckCase("conv2d_winograd", [u(2, 16, 7, 8), u(16, 16, 3, 3), u(16)]) {
         F.conv2d($0[0], $0[1], bias: $0[2], padding: 1)
     },

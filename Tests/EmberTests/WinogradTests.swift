@@ -3,9 +3,9 @@ import Testing
 @testable import Ember
 
 /// Winograd's F(2×2, 3×3) (Backend/Winograd.swift) against the im2col path it replaces for 3×3
-/// stride-1 convolutions and their transposed convolutions (input gradients); the PyTorch fixtures
-/// `conv2d_winograd_*` and `conv_transpose2d_winograd` (ConvolutionTests) check it against PyTorch
-/// itself.
+/// stride-1 convolutions, their transposed convolutions (input gradients) and their weight
+/// gradients; the PyTorch fixtures `conv2d_winograd_*` and `conv_transpose2d_winograd`
+/// (ConvolutionTests) check it against PyTorch itself.
 @Suite struct WinogradTests {
     /// A geometry `[batch, inChannels, height, width] ⊛ [outChannels, inChannels, 3, 3]`, stride 1,
     /// that runs as Winograd from `minimumTiles` tiles (1 by default, so that small cases test it).
@@ -51,6 +51,22 @@ import Testing
         }
     }
 
+    /// A padding of 3 leaves the transposed convolution to im2col (its adjoint would need a
+    /// padding of −1); the convolution and its weight gradient still run as Winograd.
+    @Test func largePaddingMatchesIm2col() {
+        var g = geometry(2, 16, 18, [5, 6], padding: 3)
+        #expect(g.usesWinograd && g.winogradAdjoint == nil)
+        let x = Tensor.randn(g.inputShape, dtype: .float64)
+        let w = Tensor.randn(g.weightShape, dtype: .float64)
+        let dy = Tensor.randn(g.outputShape, dtype: .float64)
+        let winograd = [g.convolution(x, w, bias: nil), g.weightGradient(x, dy)]
+        g.allowsWinograd = false
+        let direct = [g.convolution(x, w, bias: nil), g.weightGradient(x, dy)]
+        for (fast, slow) in zip(winograd, direct) {
+            #expect((fast - slow).abs().max().item() < 1e-11 * slow.abs().max().item())
+        }
+    }
+
     /// An empty batch gives an empty output, an empty input gradient and a zero weight gradient (no
     /// tiles to cut), through the Winograd kernels and through the public API (which leaves so few
     /// tiles to im2col).
@@ -75,8 +91,10 @@ import Testing
         #expect(w.grad.map { $0.abs().max().item() } == 0)
     }
 
+    /// Float32, with the weight gradient in four chunks (the smallest budget).
     @Test func float32MatchesIm2col() {
         var g = geometry(4, 64, 48, [14, 14], padding: 1)
+        g.winogradBudget = 1
         let x = Tensor.randn(g.inputShape)
         let w = Tensor.randn(g.weightShape)
         let dy = Tensor.randn(g.outputShape)

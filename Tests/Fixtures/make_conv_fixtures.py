@@ -242,8 +242,8 @@ add("adaptive_max_pool1d_nondivisible", "adaptive_max_pool1d", [[2, 3, 8]], {"ou
 # 3×3 stride-1 convolutions (and transposed convolutions, so input gradients) with at least 16
 # channels on both sides and at least 32 tiles (2×2 output blocks over the batch) run as Winograd
 # F(2×2, 3×3) (Sources/Ember/Backend/Winograd.swift): odd sizes leave partial tiles, 20 and 17
-# output channels partial panels. The batches give every forward pass and input gradient 32 tiles
-# or more. Added last, so the cases above keep their seeds.
+# output channels partial panels. The batches give every forward pass, input gradient and weight
+# gradient 32 tiles or more. Added last, so the cases above keep their seeds.
 add("conv2d_winograd_pad1", "conv2d", [[3, 16, 5, 7], [20, 16, 3, 3]], {"padding": 1})
 add("conv2d_winograd_valid", "conv2d", [[8, 16, 6, 5], [16, 16, 3, 3]], bias=False)
 add("conv2d_winograd_pad2", "conv2d", [[8, 16, 4, 3], [17, 16, 3, 3]], {"padding": 2})

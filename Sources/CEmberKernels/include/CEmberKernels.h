@@ -118,10 +118,11 @@ void ember_winograd_output_s(const float *m, int64_t ldm, const ember_conv_geome
                              const float *bias, int64_t first, int64_t count, float *y);
 void ember_winograd_output_d(const double *m, int64_t ldm, const ember_conv_geometry *g, int64_t out_channels,
                              const double *bias, int64_t first, int64_t count, double *y);
-/// The weight gradient: `ember_winograd_gradient_*` writes the output gradient dy [N, O, out_h, out_w]
-/// of tiles [first, first + count) as columns of the matrices Z_ξ [O, ld]; from the 16 matrices
-/// M_ξ = Σ Z_ξ V_ξ [O, C], each O·C elements after the one before, `ember_winograd_weight_gradient_*`
-/// writes the gradient dw [O, C, 3, 3] of output channels [first, first + count).
+/// The weight gradient: `ember_winograd_gradient_*` writes the transformed output gradient A dy Aᵀ of
+/// tiles [first, first + count) of dy [N, O, out_h, out_w] as columns of the matrices Z_ξ [O, ldz],
+/// each O·ldz elements after the one before; from the 16 matrices M_ξ = Σ Z_ξ V_ξ [O, C], each O·C
+/// elements after the one before, `ember_winograd_weight_gradient_*` writes the gradient
+/// dw [O, C, 3, 3] of output channels [first, first + count).
 void ember_winograd_gradient_s(const float *dy, const ember_conv_geometry *g, int64_t out_channels, int64_t first,
                                int64_t count, float *z, int64_t ldz);
 void ember_winograd_gradient_d(const double *dy, const ember_conv_geometry *g, int64_t out_channels, int64_t first,

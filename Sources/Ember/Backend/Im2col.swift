@@ -60,7 +60,7 @@ protocol SpatialKernelScalar: PackedGemmScalar, BinaryFloatingPoint {
     static var winogradInput: WinogradInputKernel<Self> { get }
     /// Writes a run of output tiles from rows of the 16 products M_ξ.
     static var winogradOutput: WinogradOutputKernel<Self> { get }
-    /// Transforms the output gradient of a run of tiles into rows of the 16 Z_ξ.
+    /// Transforms the output gradient of a run of tiles (A dy Aᵀ) into columns of the 16 Z_ξ.
     static var winogradGradient: WinogradGradientKernel<Self> { get }
     /// Writes the weight gradient of a range of output channels from the 16 sums M_ξ.
     static var winogradWeightGradient: WinogradWeightGradientKernel<Self> { get }
@@ -130,12 +130,14 @@ struct ConvGeometry {
     var minimumColumns = 256
     /// Whether an eligible convolution may run as Winograd's F(2×2, 3×3) (Winograd.swift).
     var allowsWinograd = true
-    /// Elements of transformed inputs and products per chunk of Winograd tiles.
+    /// Elements of transformed inputs and products (forward), or of transformed inputs and output
+    /// gradients (weight gradient), per chunk of Winograd tiles; a chunk has at least 64 tiles.
     var winogradBudget = 1 << 19
     /// The fewest 2×2 output blocks (over the batch) for which an eligible convolution runs as
     /// Winograd's: its transformed kernels (16/9 the size of the kernels) are written and read
     /// again on every call, which few tiles do not repay. With 512 channels on each side, 16 tiles
-    /// ran 1.3x slower than im2col and 32 tiles 1.5x faster.
+    /// ran 1.3x slower than im2col and 32 tiles 1.5x faster (forward). The weight gradient, whose
+    /// 16 sums have the same size, takes the same rule.
     var minimumWinogradTiles = 32
 
     /// `[N, C, spatial…]`.

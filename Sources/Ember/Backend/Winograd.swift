@@ -3,8 +3,10 @@ import CEmberKernels
 /// 3×3 stride-1 convolutions by Winograd's F(2×2, 3×3) algorithm (Lavin and Gray, 2015): each
 /// 2×2 block of the output costs 16 multiplications per channel pair where im2col + GEMM costs 36,
 /// and the transformed input is 4 times the image where im2col's column matrix is 9 times it.
-/// The transforms live in C (Sources/CEmberKernels/winograd_impl.h); this file cuts the batch's
-/// tiles into chunks whose 16 products are single-threaded GEMMs, one run of chunks per core.
+/// The transforms live in C (Sources/CEmberKernels/winograd_impl.h). This file cuts the batch's
+/// tiles into chunks: in a convolution, each core runs whole chunks (transforms, 16 single-threaded
+/// products, output); in a weight gradient, the chunks run one after the other, each with its
+/// transforms and then its 16 products spread across the cores.
 
 /// `ember_winograd_weights_*`: (weights, adjoint, out channels, in channels, first panel, panels,
 /// packed U).
@@ -46,6 +48,13 @@ extension ConvGeometry {
 
     /// The 2×2 output blocks of the whole batch.
     var winogradTiles: Int { batch * Int((image.out_h + 1) / 2) * Int((image.out_w + 1) / 2) }
+
+    /// Tiles in a chunk whose transforms (16 · (C + O) values a tile) stay within `winogradBudget`,
+    /// but at least 64 whatever the budget: each chunk reads all of the transformed kernels
+    /// (forward) or reads and writes all of the 16 sums (weight gradient).
+    private var widestWinogradChunk: Int {
+        Swift.max(64, winogradBudget / (tileElements * (Int(image.channels) + outChannels)))
+    }
 
     /// An ungrouped 3×3 kernel at stride and dilation 1.
     private var hasWinogradKernel: Bool {
@@ -90,17 +99,17 @@ extension ConvGeometry {
             T.winogradWeights(
                 w, adjoint ? 1 : 0, Int64(outs), Int64(channels), Int64(range.lowerBound), Int64(range.count), u)
         }
-        // Chunks of tiles whose transformed inputs and products (16 · (C + O) values a tile) stay
-        // within `winogradBudget`, but of up to 64 tiles whatever the budget (each chunk reads all
-        // of U), and as many per core, unless that leaves fewer than 8 tiles a chunk: then U's
-        // reading would cost about as much as the chunk's products (2 · 8 FLOP per value of U).
-        let widest = Swift.max(64, winogradBudget / (tileElements * (channels + outs)))
+        // Chunks no wider than `widestWinogradChunk`, and as many per core, unless that leaves
+        // fewer than 8 tiles a chunk: then U's reading would cost about as much as the chunk's
+        // products (2 · 8 FLOP per value of U).
+        let widest = widestWinogradChunk
         var chunks = (tiles + widest - 1) / widest
         let evenChunks = (chunks + kernelThreads - 1) / kernelThreads * kernelThreads
         if tiles / evenChunks >= 8 { chunks = evenChunks }
         let width = (tiles + chunks - 1) / chunks
-        // One spare row between the 16 V_ξ (and M_ξ): whole multiples of 4 KB apart, the transforms'
-        // 16 streams of writes would compete for the same cache sets.
+        // One spare row between the 16 V_ξ (and M_ξ): at the usual power-of-two sizes they would
+        // lie whole multiples of 4 KB apart, where the transforms' 16 streams of writes compete for
+        // the same cache sets (a heuristic: rows of 4 KB or more stay aligned).
         let ld = width + 1
         withUnsafePointer(to: image) { g in
             parallelRanges(chunks, work: tiles * channels * outs * tileElements) { range in
@@ -133,11 +142,9 @@ extension ConvGeometry {
         let (channels, outs, tiles) = (Int(image.channels), outChannels, winogradTiles)
         let products = tileElements * outs * channels
         let m = UnsafeMutablePointer<T>.allocate(capacity: products)
-        m.initializeToZero(count: products)
-        // Chunks of transforms that stay in cache until their products read them, as in the
-        // forward pass, but of at least 64 tiles: each chunk's products read and write all of M.
-        let width = Swift.max(
-            1, Swift.min(tiles, Swift.max(64, winogradBudget / (tileElements * (channels + outs)))))
+        // The first chunk's products overwrite M; with no tiles, it is zero.
+        if tiles == 0 { m.initializeToZero(count: products) }
+        let width = Swift.max(1, Swift.min(tiles, widestWinogradChunk))
         // Rows of V_ξ and columns of Z_ξ: one spare, as in the forward pass.
         let ld = width + 1
         let v = UnsafeMutablePointer<T>.allocate(capacity: tileElements * ld * channels)
@@ -155,13 +162,14 @@ extension ConvGeometry {
                     T.winogradInput(x, g, start, length, v + run.lowerBound * channels, Int64(ld))
                     T.winogradGradient(dy, g, Int64(outs), start, length, z + run.lowerBound, Int64(ld))
                 }
-                // The 16 products, several to a core (one after the other when the BLAS threads them).
+                // The 16 products, taken by the cores as they come free (one after the other when
+                // the BLAS threads them).
                 let work = gemmThreadsOwned ? count * channels * outs * tileElements : 0
-                parallelRanges(tileElements, work: work) { xis in
+                parallelRanges(tileElements, work: work, partsPerCore: finePartsPerCore) { xis in
                     for xi in xis {
                         T.gemm(
                             false, false, outs, channels, count, z + xi * outs * ld, ld,
-                            v + xi * ld * channels, channels, 1, m + xi * outs * channels, channels)
+                            v + xi * ld * channels, channels, first == 0 ? 0 : 1, m + xi * outs * channels, channels)
                     }
                 }
             }

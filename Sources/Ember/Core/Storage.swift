@@ -41,11 +41,10 @@ final class Storage: @unchecked Sendable {
 }
 
 extension UnsafeMutablePointer where Pointee: TensorScalar {
-    /// Sets `count` elements to zero in one pass over their bytes (all bits zero is zero for every
-    /// element type). Unspecialised generic code, such as the kernels that take their element type
-    /// at run time, would otherwise initialise element by element through the type's value witness.
+    /// Sets `count` elements to zero with one `memset` (all bits zero is zero for every element
+    /// type). Unspecialised generic code, such as the kernels that take their element type at run
+    /// time, would otherwise initialise element by element through the type's value witness.
     func initializeToZero(count: Int) {
-        UnsafeMutableRawPointer(self).initializeMemory(
-            as: UInt8.self, repeating: 0, count: count * MemoryLayout<Pointee>.stride)
+        memset(self, 0, count * MemoryLayout<Pointee>.stride)
     }
 }
