@@ -216,7 +216,6 @@ EMBER_AVX2_CLONES EMBER_INLINE_COPIES void KERNEL(ember_winograd_output)(const S
 #undef EMBER_OUTPUT_PIECE
 }
 
-
 // The weight gradient. Since a tile is Aᵀ [U ⊙ V] A with U = G g Gᵀ, the gradient of a loss in g is
 // Gᵀ [Z ⊙ V] G summed over tiles, where Z = A dy Aᵀ for the tile's 2×2 output gradient dy (zero
 // past the output's edge). Summed over the batch, the 16 matrices M_ξ = Z_ξ V_ξ [O, C] are GEMMs

@@ -21,8 +21,9 @@ import Testing
     }
 
     /// Partial tiles (odd sizes), partial panels (17, 20 and 40 output channels), tile rows of
-    /// several pieces (out_w > 128, and wider than im2col's padded rows), one-row images, chunks that start inside an image (the default
-    /// split of 8 images into one chunk per core, and 64-tile chunks when the budget is tiny).
+    /// several pieces (out_w > 128, and wider than im2col's padded rows), one-row images, chunks
+    /// that start inside an image (the default split of 8 images into one chunk per core, and
+    /// 64-tile chunks when the budget is tiny).
     @Test(arguments: [
         (2, 16, 16, [5, 7], 1, 1 << 19), (3, 19, 21, [9, 4], 0, 1 << 19), (2, 17, 40, [3, 3], 2, 1 << 19),
         (1, 16, 17, [3, 1100], 1, 1 << 19), (3, 16, 20, [1, 9], 1, 1 << 19), (8, 16, 16, [30, 30], 1, 1 << 19),
@@ -44,27 +45,35 @@ import Testing
         let winograd = results()
         g.allowsWinograd = false
         #expect(g.winogradAdjoint == nil)
-        let direct = results()
-        for (fast, slow) in zip(winograd, direct) {
+        expectClose(winograd, results(), relative: 1e-11)
+    }
+
+    /// Each of `fast` has the shape of its counterpart in `slow` and lies within `relative` of its
+    /// largest value.
+    private func expectClose(_ fast: [Tensor], _ slow: [Tensor], relative: Double) {
+        for (fast, slow) in zip(fast, slow) {
             #expect(fast.shape == slow.shape)
-            #expect((fast - slow).abs().max().item() < 1e-11 * slow.abs().max().item())
+            #expect((fast - slow).abs().max().item() < relative * slow.abs().max().item())
         }
+    }
+
+    /// `g`'s convolution and weight gradient on random `dtype` tensors, Winograd against im2col.
+    private func expectConvolutionAndWeightGradientMatch(_ g: ConvGeometry, dtype: DType, relative: Double) {
+        var g = g
+        let x = Tensor.randn(g.inputShape, dtype: dtype)
+        let w = Tensor.randn(g.weightShape, dtype: dtype)
+        let dy = Tensor.randn(g.outputShape, dtype: dtype)
+        let winograd = [g.convolution(x, w, bias: nil), g.weightGradient(x, dy)]
+        g.allowsWinograd = false
+        expectClose(winograd, [g.convolution(x, w, bias: nil), g.weightGradient(x, dy)], relative: relative)
     }
 
     /// A padding of 3 leaves the transposed convolution to im2col (its adjoint would need a
     /// padding of −1); the convolution and its weight gradient still run as Winograd.
     @Test func largePaddingMatchesIm2col() {
-        var g = geometry(2, 16, 18, [5, 6], padding: 3)
+        let g = geometry(2, 16, 18, [5, 6], padding: 3)
         #expect(g.usesWinograd && g.winogradAdjoint == nil)
-        let x = Tensor.randn(g.inputShape, dtype: .float64)
-        let w = Tensor.randn(g.weightShape, dtype: .float64)
-        let dy = Tensor.randn(g.outputShape, dtype: .float64)
-        let winograd = [g.convolution(x, w, bias: nil), g.weightGradient(x, dy)]
-        g.allowsWinograd = false
-        let direct = [g.convolution(x, w, bias: nil), g.weightGradient(x, dy)]
-        for (fast, slow) in zip(winograd, direct) {
-            #expect((fast - slow).abs().max().item() < 1e-11 * slow.abs().max().item())
-        }
+        expectConvolutionAndWeightGradientMatch(g, dtype: .float64, relative: 1e-11)
     }
 
     /// An empty batch gives an empty output, an empty input gradient and a zero weight gradient (no
@@ -95,15 +104,7 @@ import Testing
     @Test func float32MatchesIm2col() {
         var g = geometry(4, 64, 48, [14, 14], padding: 1)
         g.winogradBudget = 1
-        let x = Tensor.randn(g.inputShape)
-        let w = Tensor.randn(g.weightShape)
-        let dy = Tensor.randn(g.outputShape)
-        let winograd = [g.convolution(x, w, bias: nil), g.weightGradient(x, dy)]
-        g.allowsWinograd = false
-        let direct = [g.convolution(x, w, bias: nil), g.weightGradient(x, dy)]
-        for (fast, slow) in zip(winograd, direct) {
-            #expect((fast - slow).abs().max().item() < 1e-5 * slow.abs().max().item())
-        }
+        expectConvolutionAndWeightGradientMatch(g, dtype: .float32, relative: 1e-5)
     }
 
     /// Only ungrouped 3×3 kernels at stride and dilation 1 with at least 16 channels on each side;
