@@ -7,8 +7,8 @@
 #
 # Runs, in order: every workload on both sides (idle machine); the peak RSS of each memory group,
 # one child process per group and side; add_1M and three more workloads in alternating fresh
-# processes, Ember then PyTorch, 7 pairs; a few workloads again next to one busy process
-# (`python3 -c 'while True: pass'`) for the slowdown. Prints the Markdown tables
+# processes, Ember then PyTorch, 7 pairs; a few workloads in rounds of an idle pass and a pass
+# next to one busy process (`python3 -c 'while True: pass'`) for the slowdown. Prints the Markdown tables
 # (Benchmarks/summarize.py) and writes Benchmarks/results.json with every sample.
 set -euo pipefail
 
@@ -17,6 +17,8 @@ PYTHON="${PYTHON:-python3}"
 REPEATS=7
 BUSY_WORKLOADS="gemm_64x784x256,mlp_784_step,cnn_seed_step,lstm_step"
 BUSY_REPEATS=3
+# The slowdown compares each busy pass with an idle pass just before it, for the same reason.
+BUSY_ROUNDS=3
 # Issue 2's add_1M and the rows whose ratio moved most between runs also run in alternating
 # fresh processes, Ember then PyTorch, PAIRS times: the VM's speed drifts over seconds, which one
 # pass per side can hand to one side only.
@@ -91,14 +93,24 @@ for ((pair = 0; pair < PAIRS; pair++)); do
     "${pytorch[@]}" --json --repeats "$REPEATS" --only "$PAIRED_WORKLOADS" >>"$work/pytorch-pairs.out"
 done
 
-echo "== again next to one busy process: $BUSY_WORKLOADS" >&2
-"$PYTHON" -c 'while True: pass' &
-busy_pid=$!
-interruptible "${ember[@]}" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >"$work/ember-busy.out"
-interruptible "${pytorch[@]}" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >"$work/pytorch-busy.out"
-kill "$busy_pid"
-wait "$busy_pid" 2>/dev/null || true
-busy_pid=""
+# One round for one side: an idle pass, then the same next to the busy process.
+busy_round() {
+    local side=$1
+    shift
+    "$@" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >>"$work/$side-idle-rounds.out"
+    "$PYTHON" -c 'while True: pass' &
+    busy_pid=$!
+    interruptible "$@" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >>"$work/$side-busy.out"
+    kill "$busy_pid"
+    wait "$busy_pid" 2>/dev/null || true
+    busy_pid=""
+}
+
+echo "== $BUSY_ROUNDS rounds of an idle pass, then one next to a busy process: $BUSY_WORKLOADS" >&2
+for ((round = 0; round < BUSY_ROUNDS; round++)); do
+    busy_round ember "${ember[@]}"
+    busy_round pytorch "${pytorch[@]}"
+done
 
 swift --version 2>/dev/null | head -1 >"$work/swift-version" || true
 "$PYTHON" Benchmarks/summarize.py "$work" Benchmarks/results.json
