@@ -5,9 +5,9 @@
 #     Benchmarks/run.sh --repeats 3     # fewer timed batches per workload (default 7)
 #     PYTHON=/path/to/python Benchmarks/run.sh
 #
-# Runs, in order: every workload on both sides (idle machine); the peak RSS of each memory group,
-# one child process per group and side; add_1M and three more workloads in alternating fresh
-# processes, Ember then PyTorch, 7 pairs; a few workloads in rounds of an idle pass and a pass
+# Runs, in order: every workload on both sides (idle machine), 3 passes, the sides alternating;
+# the peak RSS of each memory group, one child process per group and side; add_1M in alternating
+# fresh processes, Ember then PyTorch, 7 pairs; a few workloads in rounds of an idle pass and a pass
 # next to one busy process (`python3 -c 'while True: pass'`) for the slowdown. Prints the Markdown tables
 # (Benchmarks/summarize.py) and writes Benchmarks/results.json with every sample.
 set -euo pipefail
@@ -15,14 +15,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 REPEATS=7
+# The VM's speed drifts over seconds to minutes, which one pass per side can hand to one side only:
+# the speed runs alternate the sides, and each row's verdict is its median ratio over the passes.
+SPEED_PASSES=3
 BUSY_WORKLOADS="gemm_64x784x256,mlp_784_step,cnn_seed_step,lstm_step"
 BUSY_REPEATS=3
 # The slowdown compares each busy pass with an idle pass just before it, for the same reason.
 BUSY_ROUNDS=3
-# Issue 2's add_1M and the rows whose ratio moved most between runs also run in alternating
-# fresh processes, Ember then PyTorch, PAIRS times: the VM's speed drifts over seconds, which one
-# pass per side can hand to one side only.
-PAIRED_WORKLOADS="add_1M,lstm_step,resnet18_infer,mlp_784_infer"
+# Issue 2's add_1M ("at least PyTorch's GB/s") is judged in PAIRS pairs of fresh processes that
+# run only it, Ember then PyTorch.
+PAIRED_WORKLOADS="add_1M"
 PAIRS=7
 MEMORY_GROUPS="mlp784 resnet18"
 while (($#)); do
@@ -76,10 +78,12 @@ if [[ -r /proc/stat ]]; then
     fi
 fi
 
-echo "== Ember" >&2
-"${ember[@]}" --json --repeats "$REPEATS" >"$work/ember.out"
-echo "== PyTorch" >&2
-"${pytorch[@]}" --json --repeats "$REPEATS" >"$work/pytorch.out"
+for ((pass = 1; pass <= SPEED_PASSES; pass++)); do
+    echo "== Ember, pass $pass of $SPEED_PASSES" >&2
+    "${ember[@]}" --json --repeats "$REPEATS" >>"$work/ember.out"
+    echo "== PyTorch, pass $pass of $SPEED_PASSES" >&2
+    "${pytorch[@]}" --json --repeats "$REPEATS" >>"$work/pytorch.out"
+done
 
 echo "== peak memory: one process per group and side" >&2
 for group in $MEMORY_GROUPS; do

@@ -3,7 +3,8 @@
 
     python3 Benchmarks/summarize.py WORK_DIR DESTINATION
 
-WORK_DIR holds ember.out and pytorch.out (the idle run), memory.out (one JSON line per memory
+WORK_DIR holds ember.out and pytorch.out (one JSON line per pass of the speed runs, the sides
+alternating), memory.out (one JSON line per memory
 group and side), ember-pairs.out and pytorch-pairs.out (one JSON line per process of the
 alternating pairs), ember-idle-rounds.out, ember-busy.out, pytorch-idle-rounds.out and
 pytorch-busy.out (one JSON line per pass of the busy rounds: an idle pass, then one next to a busy
@@ -38,12 +39,12 @@ def json_lines(path):
         return [json.loads(line) for line in f.read().splitlines() if line.startswith("{")]
 
 
-def report(path):
-    """The report is the last line that parses as JSON; anything printed before it is ignored."""
+def reports(path):
+    """One report per line that parses as JSON; anything else printed is ignored."""
     lines = json_lines(path)
     if not lines:
         sys.exit(f"summarize: no JSON report in {path}")
-    return lines[-1]
+    return lines
 
 
 def by_name(results):
@@ -77,29 +78,50 @@ def times(value):
     return f"{value:.2f}x" if value is not None else "n/a"
 
 
-def speed_table(ember, torch):
-    e, t = by_name(ember["results"]), by_name(torch["results"])
-    direct = torch["blasDirect"]
-    openblas, numpy_ = by_name(direct["openblas"]), by_name(direct["numpy"])
-    numpy_blas = direct["numpyBLAS"]
+def median_result(results):
+    """The median value of one workload's results over the passes, in their unit."""
+    known = [r for r in results if r]
+    return {"value": statistics.median(r["value"] for r in known), "unit": known[0]["unit"]} if known else None
+
+
+def median_ratio(ratios):
+    known = [r for r in ratios if r is not None]
+    return statistics.median(known) if known else None
+
+
+def speed_table(embers, torches):
+    """One row per workload over the alternating passes: each pass's ratio and their median, the verdict."""
+    e = [by_name(r["results"]) for r in embers]
+    t = [by_name(r["results"]) for r in torches]
+    openblas = [by_name(r["blasDirect"]["openblas"]) for r in torches]
+    numpy_ = [by_name(r["blasDirect"]["numpy"]) for r in torches]
+    names = [r["name"] for r in embers[0]["results"]] + [n for n in t[0] if n not in e[0]]
     rows, cells = [], []
-    for name in [r["name"] for r in ember["results"]] + [n for n in t if n not in e]:
-        er, tr, ob, nb = e.get(name), t.get(name), openblas.get(name), numpy_.get(name)
-        row = {"workload": name, "ember": er, "pytorch": tr, "ratio": ratio(tr, er), "target": TARGETS.get(name),
-               "openblasDirect": ob, "numpyDirect": nb, "emberVsOpenblasDirect": ratio(ob, er)}
-        if ob:
-            row["target"] = GEMM_TARGET
-            met = verdict(row["emberVsOpenblasDirect"], GEMM_TARGET)
-            target = f"≥ {GEMM_TARGET} of OpenBLAS"
+    for name in names:
+        er, tr = [p.get(name) for p in e], [p.get(name) for p in t]
+        ob, nb = [p.get(name) for p in openblas], [p.get(name) for p in numpy_]
+        ratios = [ratio(x, y) for x, y in zip(tr, er)]
+        direct = [ratio(x, y) for x, y in zip(ob, er)] if any(ob) else None
+        row = {"workload": name, "ember": er, "pytorch": tr, "ratios": ratios, "ratio": median_ratio(ratios),
+               "target": TARGETS.get(name), "openblasDirect": ob, "numpyDirect": nb}
+        if direct:
+            row.update(target=GEMM_TARGET, emberVsOpenblasDirect=direct,
+                       medianEmberVsOpenblasDirect=median_ratio(direct))
+            judged, target = direct, f"≥ {GEMM_TARGET} of OpenBLAS"
         else:
-            met = verdict(row["ratio"], row["target"])
-            target = f"≥ {row['target']}" if row["target"] else ""
+            judged, target = ratios, f"≥ {row['target']}" if row["target"] else ""
+        met = verdict(median_ratio(judged), row["target"])
         rows.append(row)
-        cells.append([name, fmt(er), fmt(tr), times(row["ratio"]), target, met, fmt(ob) if ob else "",
-                      times(row["emberVsOpenblasDirect"]) if ob else "", fmt(nb) if nb else ""])
+        cells.append([name, fmt(median_result(er)), fmt(median_result(tr)), ", ".join(times(r) for r in ratios),
+                      times(row["ratio"]), target, met, fmt(median_result(ob)) if direct else "",
+                      ", ".join(times(r) for r in direct) if direct else "",
+                      times(row.get("medianEmberVsOpenblasDirect")) if direct else "",
+                      fmt(median_result(nb)) if any(nb) else ""])
+    numpy_blas = torches[0]["blasDirect"]["numpyBLAS"]
     numpy_label = f"numpy ({numpy_blas.get('name')} {numpy_blas.get('version') or ''})".replace(" )", ")")
-    header = ["workload", "Ember", "PyTorch", "ratio (PyTorch time / Ember time)", "target", "met",
-              "OpenBLAS direct (lib Ember loads)", "Ember / OpenBLAS direct", numpy_label]
+    header = ["workload", "Ember", "PyTorch", "ratio (PyTorch time / Ember time), each pass", "median ratio",
+              "target", "met", "OpenBLAS direct (lib Ember loads)", "Ember / OpenBLAS direct, each pass",
+              "median", numpy_label]
     return rows, table(header, cells)
 
 
@@ -164,9 +186,11 @@ def paired_table(ember_pairs, torch_pairs):
     return rows, table(header, cells)
 
 
-def limits_table(torch):
-    cells = [[r["name"], r["description"], fmt(r)] for r in torch["blasDirect"]["physicalLimits"]]
-    return table(["limit", "how", "measured"], cells)
+def limits_table(torches):
+    passes = [by_name(r["blasDirect"]["physicalLimits"]) for r in torches]
+    cells = [[name, r["description"], fmt(median_result([p.get(name) for p in passes]))]
+             for name, r in passes[0].items()]
+    return table(["limit", "how", "measured (median of the passes)"], cells)
 
 
 def cpu_name():
@@ -179,7 +203,8 @@ def cpu_name():
 
 def main():
     work, destination = sys.argv[1], sys.argv[2]
-    ember, torch = (report(os.path.join(work, name)) for name in ("ember.out", "pytorch.out"))
+    embers, torches = (reports(os.path.join(work, name)) for name in ("ember.out", "pytorch.out"))
+    ember, torch = embers[0], torches[0]
     memory = json_lines(os.path.join(work, "memory.out"))
     ember_pairs, torch_pairs, ember_idle, ember_busy, torch_idle, torch_busy = (
         json_lines(os.path.join(work, name)) for name in (
@@ -190,11 +215,11 @@ def main():
     with open(os.path.join(work, "busy")) as f:
         busy = f.read().strip()
 
-    rows, speed_lines = speed_table(ember, torch)
+    rows, speed_lines = speed_table(embers, torches)
     memory_rows, memory_lines = memory_table(memory)
     pair_rows, pair_lines = paired_table(ember_pairs, torch_pairs)
     busy_rows, busy_lines = busy_table(ember_idle, ember_busy, torch_idle, torch_busy)
-    limit_lines = limits_table(torch)
+    limit_lines = limits_table(torches)
     cpu = cpu_name()
     direct = torch["blasDirect"]
     machine = {
@@ -213,7 +238,7 @@ def main():
     }
     print(f"{cpu}, {os.cpu_count()} logical CPUs; {swift_version}; PyTorch {torch['version']} "
           f"({torch['threads']} threads); OpenBLAS direct: {(direct['openblasInfo'] or {}).get('config', 'not found')}")
-    for title, lines in [("Speed", speed_lines), ("Peak memory (VmHWM, one process per group and side)", memory_lines),
+    for title, lines in [(f"Speed ({len(embers)} passes per side, alternating; the verdict is the median ratio)", speed_lines), ("Peak memory (VmHWM, one process per group and side)", memory_lines),
                          ("Alternating processes (each pair: Ember, then PyTorch, fresh processes)", pair_lines),
                          ("Slowdown next to one busy process (each round: an idle pass, then a busy one)", busy_lines),
                          ("Physical limits", limit_lines)]:
@@ -232,8 +257,8 @@ def main():
             "busy": busy_rows,
             "markdown": {"speed": speed_lines, "memory": memory_lines, "pairs": pair_lines, "busy": busy_lines,
                          "limits": limit_lines},
-            "ember": ember,
-            "pytorch": torch,
+            "ember": embers,
+            "pytorch": torches,
             "emberIdleRounds": ember_idle,
             "emberBusy": ember_busy,
             "pytorchIdleRounds": torch_idle,
