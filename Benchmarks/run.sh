@@ -7,9 +7,9 @@
 #
 # Runs, in order: every workload on both sides (idle machine), 3 passes, the sides alternating;
 # the peak RSS of each memory group, one child process per group and side; add_1M in alternating
-# fresh processes, Ember then PyTorch, 7 pairs; a few workloads in rounds of an idle pass and a pass
-# next to one busy process (`python3 -c 'while True: pass'`) for the slowdown. Prints the Markdown tables
-# (Benchmarks/summarize.py) and writes Benchmarks/results.json with every sample.
+# fresh processes, Ember then PyTorch, 7 pairs; a few workloads in rounds of an idle pass and a
+# pass next to one busy process (`python3 -c 'while True: pass'`) for the slowdown. Prints the
+# Markdown tables (Benchmarks/summarize.py) and writes Benchmarks/results.json with every sample.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -78,11 +78,24 @@ if [[ -r /proc/stat ]]; then
     fi
 fi
 
+# One speed pass of one side: ember or pytorch, then its command.
+speed_pass() {
+    local side=$1
+    shift
+    echo "== $side, pass $pass of $SPEED_PASSES" >&2
+    "$@" --json --repeats "$REPEATS" >>"$work/$side.out"
+}
+
+# Who goes first alternates (Ember, PyTorch, PyTorch, Ember, ...), so that a steady drift over
+# the run favours neither side.
 for ((pass = 1; pass <= SPEED_PASSES; pass++)); do
-    echo "== Ember, pass $pass of $SPEED_PASSES" >&2
-    "${ember[@]}" --json --repeats "$REPEATS" >>"$work/ember.out"
-    echo "== PyTorch, pass $pass of $SPEED_PASSES" >&2
-    "${pytorch[@]}" --json --repeats "$REPEATS" >>"$work/pytorch.out"
+    if ((pass % 2)); then
+        speed_pass ember "${ember[@]}"
+        speed_pass pytorch "${pytorch[@]}"
+    else
+        speed_pass pytorch "${pytorch[@]}"
+        speed_pass ember "${ember[@]}"
+    fi
 done
 
 echo "== peak memory: one process per group and side" >&2
@@ -97,23 +110,31 @@ for ((pair = 0; pair < PAIRS; pair++)); do
     "${pytorch[@]}" --json --repeats "$REPEATS" --only "$PAIRED_WORKLOADS" >>"$work/pytorch-pairs.out"
 done
 
-# One round for one side: an idle pass, then the same next to the busy process.
-busy_round() {
-    local side=$1
-    shift
-    "$@" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >>"$work/$side-idle-rounds.out"
-    "$PYTHON" -c 'while True: pass' &
-    busy_pid=$!
-    interruptible "$@" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >>"$work/$side-busy.out"
-    kill "$busy_pid"
-    wait "$busy_pid" 2>/dev/null || true
-    busy_pid=""
+# One pass of the busy workloads for one side, idle (0) or next to the busy process (1).
+busy_pass() {
+    local side=$1 next_to_busy=$2
+    shift 2
+    if ((next_to_busy)); then
+        "$PYTHON" -c 'while True: pass' &
+        busy_pid=$!
+        interruptible "$@" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >>"$work/$side-busy.out"
+        kill "$busy_pid"
+        wait "$busy_pid" 2>/dev/null || true
+        busy_pid=""
+    else
+        interruptible "$@" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >>"$work/$side-idle-rounds.out"
+    fi
 }
 
-echo "== $BUSY_ROUNDS rounds of an idle pass, then one next to a busy process: $BUSY_WORKLOADS" >&2
+# A round is an idle pass and a busy one, back to back; every other round starts with the busy
+# one, for the same reason as above.
+echo "== $BUSY_ROUNDS rounds of an idle pass and one next to a busy process: $BUSY_WORKLOADS" >&2
 for ((round = 0; round < BUSY_ROUNDS; round++)); do
-    busy_round ember "${ember[@]}"
-    busy_round pytorch "${pytorch[@]}"
+    first=$((round % 2))
+    busy_pass ember "$first" "${ember[@]}"
+    busy_pass ember $((1 - first)) "${ember[@]}"
+    busy_pass pytorch "$first" "${pytorch[@]}"
+    busy_pass pytorch $((1 - first)) "${pytorch[@]}"
 done
 
 swift --version 2>/dev/null | head -1 >"$work/swift-version" || true

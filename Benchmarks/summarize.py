@@ -103,9 +103,9 @@ def speed_table(embers, torches):
         ratios = [ratio(x, y) for x, y in zip(tr, er)]
         direct = [ratio(x, y) for x, y in zip(ob, er)] if any(ob) else None
         row = {"workload": name, "ember": er, "pytorch": tr, "ratios": ratios, "ratio": median_ratio(ratios),
-               "target": TARGETS.get(name), "openblasDirect": ob, "numpyDirect": nb}
+               "target": TARGETS.get(name)}
         if direct:
-            row.update(target=GEMM_TARGET, emberVsOpenblasDirect=direct,
+            row.update(target=GEMM_TARGET, openblasDirect=ob, numpyDirect=nb, emberVsOpenblasDirect=direct,
                        medianEmberVsOpenblasDirect=median_ratio(direct))
             judged, target = direct, f"≥ {GEMM_TARGET} of OpenBLAS"
         else:
@@ -210,6 +210,11 @@ def main():
         json_lines(os.path.join(work, name)) for name in (
             "ember-pairs.out", "pytorch-pairs.out", "ember-idle-rounds.out", "ember-busy.out",
             "pytorch-idle-rounds.out", "pytorch-busy.out"))
+    # A pass or round missing on one side would silently shorten the medians.
+    for label, a, b in [("speed passes", embers, torches), ("add_1M pairs", ember_pairs, torch_pairs),
+                        ("Ember busy rounds", ember_idle, ember_busy), ("PyTorch busy rounds", torch_idle, torch_busy)]:
+        if len(a) != len(b) or not a:
+            sys.exit(f"summarize: {label}: {len(a)} against {len(b)} reports; the run is incomplete")
     with open(os.path.join(work, "swift-version")) as f:
         swift_version = f.read().strip()
     with open(os.path.join(work, "busy")) as f:
@@ -238,14 +243,18 @@ def main():
     }
     print(f"{cpu}, {os.cpu_count()} logical CPUs; {swift_version}; PyTorch {torch['version']} "
           f"({torch['threads']} threads); OpenBLAS direct: {(direct['openblasInfo'] or {}).get('config', 'not found')}")
-    for title, lines in [(f"Speed ({len(embers)} passes per side, alternating; the verdict is the median ratio)", speed_lines), ("Peak memory (VmHWM, one process per group and side)", memory_lines),
-                         ("Alternating processes (each pair: Ember, then PyTorch, fresh processes)", pair_lines),
-                         ("Slowdown next to one busy process (each round: an idle pass, then a busy one)", busy_lines),
-                         ("Physical limits", limit_lines)]:
+    tables = [(f"Speed ({len(embers)} passes per side, alternating; the verdict is the median ratio)", speed_lines),
+              ("Peak memory (VmHWM, one process per group and side)", memory_lines),
+              ("Alternating processes (each pair: Ember, then PyTorch, fresh processes)", pair_lines),
+              ("Slowdown next to one busy process (each round: an idle pass and a busy one)", busy_lines),
+              ("Physical limits", limit_lines)]
+    for title, lines in tables:
         print(f"\n{title}\n")
         print("\n".join(lines))
-    print("\nratio > 1: Ember is faster. GEMM: GFLOP/s = 2mkn / median time; add: GB/s counts 3 arrays x 4 bytes;"
-          " slowdown = time next to the busy process / time of the idle pass just before it.")
+    print("\nratio > 1: Ember is faster. Ember, PyTorch and OpenBLAS direct: each side's median over the passes;"
+          " a median ratio is the median of the passes' ratios, not the quotient of those columns."
+          " GEMM: GFLOP/s = 2mkn / median time; add: GB/s counts 3 arrays x 4 bytes;"
+          " slowdown = time next to the busy process / time of the idle pass of the same round.")
 
     with open(destination, "w") as f:
         json.dump({
