@@ -6,10 +6,11 @@
 // front, then takes parts from the back of the others' shares, so on an idle machine every thread
 // touches the same memory from one job to the next (which keeps it in that core's caches), and a
 // thread slowed down by another process is relieved of its remaining parts. Between jobs a worker
-// spins for a short while (kSpinNanoseconds, yielding its core now and then), so that the next
-// kernel of a busy sequence starts at once, and then sleeps on a condition variable; a caller
-// waiting for the last parts does the same. Unlike an OpenMP or OpenBLAS pool, no thread holds a
-// core for long while it waits, which matters next to another busy process.
+// spins for a short while (kWorkerSpinNanoseconds, yielding its core now and then), so that the
+// next kernel of a busy sequence starts at once, and then sleeps on a condition variable; a caller
+// waiting for the last parts does the same, for less (kSpinNanoseconds). Unlike an OpenMP or
+// OpenBLAS pool, no thread holds a core for long while it waits, which matters next to another
+// busy process. A worker woken on its caller's core moves off it (leave_callers_core).
 #if defined(__linux__)
 #define _GNU_SOURCE
 #endif
@@ -23,6 +24,8 @@
 
 enum { kMaxWorkers = 63, kMaxThreads = kMaxWorkers + 1 };
 static const int64_t kSpinNanoseconds = 20000;
+// Longer for a worker: every sleep costs a wake-up, and a wake-up can land on the caller's core.
+static const int64_t kWorkerSpinNanoseconds = 200000;
 
 // The current job. `ticket` packs the job's generation (bits 32-63) and its number of parts
 // (16-31). Each share packs the generation, the next part of the share (16-31) and its end (0-15):
@@ -124,7 +127,7 @@ static uint32_t wait_for_job(uint32_t seen) {
         if (gen != seen) return gen;
         cpu_relax();
         if (spins % 256 == 0) {
-            if (now_nanoseconds() - start > kSpinNanoseconds) break;
+            if (now_nanoseconds() - start > kWorkerSpinNanoseconds) break;
             sched_yield();
         }
     }
@@ -141,11 +144,35 @@ static uint32_t wait_for_job(uint32_t seen) {
 // must still take part in it.
 static uint32_t generation_at_start;
 
+#if defined(__linux__)
+// The core the caller of the current job runs on.
+static _Atomic int caller_cpu = -1;
+#endif
+
+// Moves a worker that was woken on the caller's core to another one. The scheduler can wake the
+// worker next to the caller and leave it there (seen under KVM, perhaps because an idle vCPU whose
+// host thread is descheduled counts as busy): both then share one core for whole runs, and in
+// about one process in three the GEMMs ran at one core's speed. Barring the current core for a
+// moment makes the kernel migrate the thread; the full set is restored at once.
+static void leave_callers_core(void) {
+#if defined(__linux__)
+    const int here = sched_getcpu();
+    if (here < 0 || here != atomic_load_explicit(&caller_cpu, memory_order_relaxed)) return;
+    cpu_set_t allowed, others;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return;
+    others = allowed;
+    CPU_CLR(here, &others);
+    if (CPU_COUNT(&others) == 0 || sched_setaffinity(0, sizeof(others), &others) != 0) return;
+    sched_setaffinity(0, sizeof(allowed), &allowed);
+#endif
+}
+
 static void *worker_main(void *index) {
     share_index = (int)(intptr_t)index;
     uint32_t seen = generation_at_start;
     for (;;) {
         seen = wait_for_job(seen);
+        leave_callers_core();
         parallel_region = 1;
         run_parts(seen);
         parallel_region = 0;
@@ -196,6 +223,9 @@ void ember_parallel_run(int64_t parts, ember_task_fn fn, void *context) {
         const uint64_t first = (uint64_t)(parts * t / threads), end = (uint64_t)(parts * (t + 1) / threads);
         atomic_store_explicit(&shares[t].word, ((uint64_t)gen << 32) | (first << 16) | end, memory_order_relaxed);
     }
+#if defined(__linux__)
+    atomic_store_explicit(&caller_cpu, sched_getcpu(), memory_order_relaxed);
+#endif
     // Publishes the shares: a thread that reads this generation from the ticket sees them.
     atomic_store(&ticket, ((uint64_t)gen << 32) | ((uint64_t)parts << 16));
     if (atomic_load(&sleeping) > 0) {
