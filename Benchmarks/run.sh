@@ -112,17 +112,18 @@ done
 
 # One pass of the busy workloads for one side, idle (0) or next to the busy process (1).
 busy_pass() {
-    local side=$1 next_to_busy=$2
+    local side=$1 next_to_busy=$2 out="$work/$1-idle-rounds.out"
     shift 2
     if ((next_to_busy)); then
         "$PYTHON" -c 'while True: pass' &
         busy_pid=$!
-        interruptible "$@" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >>"$work/$side-busy.out"
+        out="$work/$side-busy.out"
+    fi
+    interruptible "$@" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >>"$out"
+    if [[ -n $busy_pid ]]; then
         kill "$busy_pid"
         wait "$busy_pid" 2>/dev/null || true
         busy_pid=""
-    else
-        interruptible "$@" --json --repeats "$BUSY_REPEATS" --only "$BUSY_WORKLOADS" >>"$work/$side-idle-rounds.out"
     fi
 }
 

@@ -4,9 +4,8 @@
     python3 Benchmarks/summarize.py WORK_DIR DESTINATION
 
 WORK_DIR holds ember.out and pytorch.out (one JSON line per pass of the speed runs, the sides
-alternating), memory.out (one JSON line per memory
-group and side), ember-pairs.out and pytorch-pairs.out (one JSON line per process of the
-alternating pairs), ember-idle-rounds.out, ember-busy.out, pytorch-idle-rounds.out and
+alternating), memory.out (one JSON line per memory group and side), ember-pairs.out and
+pytorch-pairs.out (one JSON line per process of the alternating pairs), ember-idle-rounds.out, ember-busy.out, pytorch-idle-rounds.out and
 pytorch-busy.out (one JSON line per pass of the busy rounds: an idle pass, then one next to a busy
 process), busy (the CPU use measured before the run) and swift-version.
 """
@@ -107,15 +106,15 @@ def speed_table(embers, torches):
         if direct:
             row.update(target=GEMM_TARGET, openblasDirect=ob, numpyDirect=nb, emberVsOpenblasDirect=direct,
                        medianEmberVsOpenblasDirect=median_ratio(direct))
-            judged, target = direct, f"≥ {GEMM_TARGET} of OpenBLAS"
+            judged, target = row["medianEmberVsOpenblasDirect"], f"≥ {GEMM_TARGET} of OpenBLAS"
         else:
-            judged, target = ratios, f"≥ {row['target']}" if row["target"] else ""
-        met = verdict(median_ratio(judged), row["target"])
+            judged, target = row["ratio"], f"≥ {row['target']}" if row["target"] else ""
+        met = verdict(judged, row["target"])
         rows.append(row)
         cells.append([name, fmt(median_result(er)), fmt(median_result(tr)), ", ".join(times(r) for r in ratios),
                       times(row["ratio"]), target, met, fmt(median_result(ob)) if direct else "",
                       ", ".join(times(r) for r in direct) if direct else "",
-                      times(row.get("medianEmberVsOpenblasDirect")) if direct else "",
+                      times(judged) if direct else "",
                       fmt(median_result(nb)) if any(nb) else ""])
     numpy_blas = torches[0]["blasDirect"]["numpyBLAS"]
     numpy_label = f"numpy ({numpy_blas.get('name')} {numpy_blas.get('version') or ''})".replace(" )", ")")
@@ -147,8 +146,7 @@ def slowdowns(idle_rounds, busy_rounds, name):
     """Each round's busy time / idle time for one workload, and their median."""
     values = [ratio(by_name(b["results"]).get(name), by_name(i["results"]).get(name))
               for i, b in zip(idle_rounds, busy_rounds)]
-    known = [v for v in values if v is not None]
-    return values, statistics.median(known) if known else None
+    return values, median_ratio(values)
 
 
 def busy_table(ember_idle, ember_busy, torch_idle, torch_busy):
