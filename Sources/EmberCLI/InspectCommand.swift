@@ -5,16 +5,14 @@ import Foundation
 /// `ember inspect`: the tensors (names, dtypes, shapes) of a safetensors or PyTorch file.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "inspect", abstract: "List the tensors of a .safetensors file.")
+        commandName: "inspect", abstract: "List the tensors of a .safetensors file or a PyTorch .pt/.pth state dict.")
 
-    @Argument(help: "A .safetensors file.")
+    @Argument(help: "A .safetensors file, or a .pt/.pth file saved with torch.save(model.state_dict(), ...).")
     var file: String
 
     func run() throws {
         try reportingErrors {
-            let url = URL(fileURLWithPath: file)
-            let tensors = try loadSafetensors(from: url)
-            let metadata = try safetensorsMetadata(from: url)
+            let (tensors, metadata) = try inspectedFile(URL(fileURLWithPath: file))
             let names = tensors.keys.sorted()
             let width = max(names.map(\.count).max() ?? 4, 4)
             print("name".padding(toLength: width, withPad: " ", startingAt: 0) + "  dtype    shape")
@@ -30,4 +28,11 @@ struct InspectCommand: ParsableCommand {
             for (k, v) in metadata.sorted(by: { $0.key < $1.key }) { print("metadata \(k) = \(v)") }
         }
     }
+}
+
+/// The tensors and metadata of `url`: a PyTorch state dict for a `.pt` or `.pth` file (no
+/// metadata), else a safetensors file.
+func inspectedFile(_ url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+    if ["pt", "pth"].contains(url.pathExtension.lowercased()) { return (try loadPyTorchStateDict(from: url), [:]) }
+    return (try loadSafetensors(from: url), try safetensorsMetadata(from: url))
 }

@@ -32,14 +32,18 @@ func writeMetricsCSV(_ rows: [EpochMetrics], to url: URL) throws {
     try writeFileAtomically(Data(text.utf8), to: url)
 }
 
-/// Reads `metrics.csv` back (for `--resume`).
-func readMetricsCSV(_ url: URL) -> [EpochMetrics] {
-    guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
-    return text.split(separator: "\n").dropFirst().compactMap { line in
+/// Reads `metrics.csv` back (for `--resume`): no rows when the file does not exist yet (a run
+/// interrupted in its first epoch), an error naming the file and line for a row it cannot read.
+func readMetricsCSV(_ url: URL) throws -> [EpochMetrics] {
+    guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+    guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+        throw CLIError("\(url.path): cannot read the file")
+    }
+    return try text.split(separator: "\n").enumerated().dropFirst().map { index, line in
         let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         guard f.count == 8, let epoch = Int(f[0]), let train = Double(f[1]), let lr = Double(f[6]),
             let seconds = Double(f[7])
-        else { return nil }
+        else { throw CLIError("\(url.path):\(index + 1): not a row of \(EpochMetrics.csvHeader)") }
         return EpochMetrics(
             epoch: epoch, trainLoss: train, valLoss: Double(f[2]), valAccuracy: Double(f[3]), valR2: Double(f[4]),
             valRMSE: Double(f[5]), learningRate: lr, seconds: seconds)

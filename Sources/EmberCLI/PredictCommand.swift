@@ -42,7 +42,10 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
-    /// The run's feature columns in `table`: by name when it has a header, else by position.
+    /// The run's feature columns in `table`: by name when it has a header, else by position: the
+    /// first columns when `table` holds only the features; the training file's positions when it
+    /// also holds the target and the run was trained on a file without a header, else all columns
+    /// but the last.
     private func featureColumns(_ table: CSVTable, config: RunConfig) throws -> [CSVColumn] {
         if let header = table.header {
             let missing = config.featureNames.filter { !header.contains($0) }
@@ -54,6 +57,10 @@ struct PredictCommand: ParsableCommand {
         guard table.columnCount == config.inputFeatures || table.columnCount == config.inputFeatures + 1 else {
             throw CLIError(
                 "\(input): \(table.columnCount) columns, but the run expects \(config.inputFeatures) features")
+        }
+        let positions = config.featureNames.compactMap { Int($0) }
+        if table.columnCount > config.inputFeatures && positions.count == config.inputFeatures {
+            return positions.map { .index($0) }
         }
         return (0..<config.inputFeatures).map { .index($0) }
     }

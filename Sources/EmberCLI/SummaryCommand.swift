@@ -21,7 +21,7 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let sizes = hidden.split(separator: ",").compactMap { Int($0) }
+            let sizes = try hiddenSizes(hidden)
             let config = RunConfig(
                 data: "", target: nil, task: outputs == 1 ? .regression : .classification, model: model, hidden: sizes,
                 optimizer: "adam", lr: 0.001, weightDecay: 0, momentum: 0, epochs: 1, batchSize: batchSize, valSplit: 0,

@@ -8,42 +8,44 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a model (default: an MLP on the bundled digits data set).")
 
-    @Option(help: "digits | diabetes | breast-cancer | PATH.csv")
-    var data = "digits"
+    @Option(help: "digits | diabetes | breast-cancer | PATH.csv (default: digits)")
+    var data: String?
     @Option(help: "Target column of a CSV file, by name or 0-based index (default: the last column).")
     var target: String?
     @Option(help: "classification | regression (default: integer labels → classification, real → regression).")
     var task: Task?
-    @Option(help: "mlp | cnn | cnnrnn | resnet18 (torchvision's ResNet-18; square grey images such as digits)")
-    var model = "mlp"
+    @Option(
+        help:
+            "mlp | cnn | cnnrnn | resnet18 (torchvision's ResNet-18; square grey images such as digits) (default: mlp)")
+    var model: String?
     @Option(help: "Hidden layer sizes of the MLP, comma-separated (default: 128).")
     var hidden: String?
-    @Option(help: "adam | adamw | sgd | rmsprop | adagrad | adadelta")
-    var optimizer = "adam"
+    @Option(help: "adam | adamw | sgd | rmsprop | adagrad | adadelta (default: adam)")
+    var optimizer: String?
     @Option(help: "Learning rate (default: 0.001, or 0.01 for sgd and adagrad, 1.0 for adadelta).")
     var lr: Double?
-    @Option(help: "Weight decay.")
-    var weightDecay = 0.0
+    @Option(help: "Weight decay (default: 0).")
+    var weightDecay: Double?
     @Option(help: "Momentum of sgd and rmsprop (default: 0.9).")
     var momentum: Double?
     @Option(help: "Number of epochs (default: 20, or \(resnetDefaultEpochs) for resnet18).")
     var epochs: Int?
-    @Option(help: "Mini-batch size.")
-    var batchSize = 32
-    @Option(help: "Fraction of the rows held out for validation.")
-    var valSplit = 0.2
-    @Option(help: "Random seed (split, initialisation, shuffling).")
-    var seed: UInt64 = 0
+    @Option(help: "Mini-batch size (default: 32).")
+    var batchSize: Int?
+    @Option(help: "Fraction of the rows held out for validation (default: 0.2).")
+    var valSplit: Double?
+    @Option(help: "Random seed: split, initialisation, shuffling (default: 0).")
+    var seed: UInt64?
     @Option(
         help: ArgumentHelp(
-            "none | step | cosine | exponential | onecycle | plateau",
+            "none | step | cosine | exponential | onecycle | plateau (default: none)",
             discussion: """
                 step: ×0.1 every third of the epochs; cosine: cosine annealing to 0 over the epochs; \
                 exponential: ×gamma per epoch, reaching --lr/100 at the end; onecycle: OneCycleLR with \
                 max_lr = --lr over epochs × batches, stepped per batch; plateau: ReduceLROnPlateau on the \
                 validation loss (×0.5 after 2 epochs without improvement).
                 """))
-    var scheduler = "none"
+    var scheduler: String?
     @Option(help: "Output folder (default: runs/<timestamp>).")
     var out: String?
     @Option(help: "Continue the run in this folder where it stopped, with its saved options.")
@@ -65,11 +67,11 @@ struct TrainCommand: ParsableCommand {
     /// `--resume` continues with the run's saved options; any other given option would be ignored.
     func checkNothingBesidesResume() throws {
         let given: [(String, Bool)] = [
-            ("--data", data != "digits"), ("--target", target != nil), ("--task", task != nil),
-            ("--model", model != "mlp"), ("--hidden", hidden != nil), ("--optimizer", optimizer != "adam"),
-            ("--lr", lr != nil), ("--weight-decay", weightDecay != 0), ("--momentum", momentum != nil),
-            ("--epochs", epochs != nil), ("--batch-size", batchSize != 32), ("--val-split", valSplit != 0.2),
-            ("--seed", seed != 0), ("--scheduler", scheduler != "none"), ("--out", out != nil),
+            ("--data", data != nil), ("--target", target != nil), ("--task", task != nil), ("--model", model != nil),
+            ("--hidden", hidden != nil), ("--optimizer", optimizer != nil), ("--lr", lr != nil),
+            ("--weight-decay", weightDecay != nil), ("--momentum", momentum != nil), ("--epochs", epochs != nil),
+            ("--batch-size", batchSize != nil), ("--val-split", valSplit != nil), ("--seed", seed != nil),
+            ("--scheduler", scheduler != nil), ("--out", out != nil),
         ]
         let options = given.filter(\.1).map(\.0)
         guard options.isEmpty else {
@@ -87,6 +89,14 @@ struct TrainCommand: ParsableCommand {
 
     /// Checks the options against each other and the data, then fixes the preprocessing.
     func makeConfig() throws -> RunConfig {
+        let data = data ?? "digits"
+        let model = model ?? "mlp"
+        let optimizer = optimizer ?? "adam"
+        let scheduler = scheduler ?? "none"
+        let weightDecay = weightDecay ?? 0
+        let batchSize = batchSize ?? 32
+        let valSplit = valSplit ?? 0.2
+        let seed = seed ?? 0
         let epochs = epochs ?? (model == "resnet18" ? resnetDefaultEpochs : 20)
         guard epochs > 0 else { throw CLIError("--epochs must be positive, got \(epochs)") }
         guard batchSize > 0 else { throw CLIError("--batch-size must be positive, got \(batchSize)") }
@@ -114,22 +124,27 @@ struct TrainCommand: ParsableCommand {
         if model == "resnet18" && batchSize < 2 {
             throw CLIError("--model resnet18 trains BatchNorm layers, which need --batch-size 2 or more")
         }
-        let hidden = hidden ?? "128"
-        let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !sizes.contains(nil) else {
-            throw CLIError("--hidden must be comma-separated integers, got '\(hidden)'")
-        }
+        let sizes = try hiddenSizes(hidden ?? "128")
         let raw = try loadRawData(data, target: target, task: task)
         try checkModelFits(model, features: raw.featureNames.count)
         let prepared = try prepare(raw, valSplit: valSplit, seed: seed)
         return RunConfig(
-            data: data, target: target, task: prepared.task, model: model, hidden: sizes.map { $0! },
+            data: data, target: target, task: prepared.task, model: model, hidden: sizes,
             optimizer: optimizer, lr: learningRate, weightDecay: weightDecay, momentum: momentum ?? 0.9,
             epochs: epochs, batchSize: batchSize, valSplit: valSplit, seed: seed, scheduler: scheduler,
             featureNames: prepared.featureNames, targetName: prepared.targetName, classes: prepared.classes,
             featureMean: prepared.featureMean, featureScale: prepared.featureScale, targetMean: prepared.targetMean,
             targetScale: prepared.targetScale)
     }
+}
+
+/// The sizes of `--hidden`, a comma-separated list of integers.
+func hiddenSizes(_ text: String) throws -> [Int] {
+    let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map {
+        Int($0.trimmingCharacters(in: .whitespaces))
+    }
+    guard !sizes.contains(nil) else { throw CLIError("--hidden must be comma-separated integers, got '\(text)'") }
+    return sizes.map { $0! }
 }
 
 /// The default number of epochs of `--model resnet18` (slower per epoch, converges sooner).

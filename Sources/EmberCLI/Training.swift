@@ -42,7 +42,7 @@ enum RunScheduler {
         switch config.scheduler {
         case "step": self = .perEpoch(StepLR(optimizer, stepSize: max(1, epochs / 3), gamma: 0.1))
         case "cosine": self = .perEpoch(CosineAnnealingLR(optimizer, tMax: epochs))
-        // Decays to a hundredth of --lr over the run, like `step`.
+        // Decays to a hundredth of --lr over the run.
         case "exponential": self = .perEpoch(ExponentialLR(optimizer, gamma: pow(0.01, 1 / Double(epochs))))
         case "onecycle":
             // Momentum (or Adam's beta1) cycles too where the optimizer has one, as in PyTorch.
@@ -202,7 +202,13 @@ final class TrainingRun {
         lossSum = Double(checkpoint.extra["loss_sum"] ?? "") ?? 0
         epochSeconds = Double(checkpoint.extra["epoch_seconds"] ?? "") ?? 0
         lastBatchLR = Double(checkpoint.extra["last_lr"] ?? "") ?? optimizer.paramGroups[0].lr
-        metrics = readMetricsCSV(folder.appendingPathComponent(RunFiles.metrics))
+        // The checkpoint is written after the epoch's other outputs, so metrics.csv may hold one
+        // epoch more than it (interrupted in between); that epoch runs again.
+        let url = folder.appendingPathComponent(RunFiles.metrics)
+        metrics = try readMetricsCSV(url).filter { $0.epoch <= epoch }
+        guard metrics.count == epoch else {
+            throw CLIError("\(url.path): \(metrics.count) epochs, but the checkpoint is at epoch \(epoch)")
+        }
     }
 
     func train(quiet: Bool) throws {
@@ -277,12 +283,12 @@ final class TrainingRun {
     }
 
     private func saveEpochOutputs(bestSoFar: Bool) throws {
-        try writeCheckpoint()
         try writeMetricsCSV(metrics, to: folder.appendingPathComponent(RunFiles.metrics))
         let chart = TrainingChart(metrics)
         try writeFileAtomically(Data(chart.svg().utf8), to: folder.appendingPathComponent(RunFiles.curvesSVG))
         try writeFileAtomically(chart.png(), to: folder.appendingPathComponent(RunFiles.curvesPNG))
         if bestSoFar { try model.save(to: folder.appendingPathComponent(RunFiles.best)) }
+        try writeCheckpoint()  // last: a resume from it finds every output of its epochs
     }
 
     private func writeCheckpoint() throws {

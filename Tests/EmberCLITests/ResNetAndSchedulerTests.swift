@@ -121,6 +121,16 @@ extension TrainCommandTests {
         #expect(
             errorMessage { try TrainCommand.parse(["--resume", "x", "--epochs", "5"]).checkNothingBesidesResume() }
                 .contains("drop --epochs"))
+        // An option given with its default value would be ignored just the same.
+        #expect(
+            errorMessage {
+                try TrainCommand.parse(["--resume", "x", "--data", "digits", "--batch-size", "32"])
+                    .checkNothingBesidesResume()
+            }.contains("drop --data, --batch-size"))
+        #expect(
+            configError(["--hidden", "64,abc"]).contains("--hidden must be comma-separated integers, got '64,abc'"))
+        #expect(try hiddenSizes(" 64, 32 ") == [64, 32])
+        #expect(throws: ExitCode.failure) { try SummaryCommand.parse(["--hidden", "64,abc"]).run() }
 
         let folder = temporaryFolder()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Ember
 import Foundation
 import Testing
 
@@ -106,6 +107,56 @@ func errorMessage(_ body: () throws -> Void) -> String {
         #expect(Double(correct) / Double(expected.count) > 0.9)
     }
 
+    /// A CSV file without a header, its target in the first column: `predict` on the same layout
+    /// takes the features from the columns training used.
+    @Test func headerlessTargetFirstPredict() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeAll(at: folder) }
+        let csv = folder.appendingPathComponent("xor.csv")
+        let rows = (0..<200).map { i in
+            let a = i % 2
+            let b = (i / 2) % 2
+            return "\(a ^ b),\(Double(a) + Double(i % 7) * 0.01),\(b),\(Double(i % 5) * 0.1)"
+        }
+        try rows.joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let run = folder.appendingPathComponent("run")
+        try TrainCommand.parse([
+            "--data", csv.path, "--target", "0", "--hidden", "16,16", "--epochs", "30", "--lr", "0.01", "--out",
+            run.path, "--quiet",
+        ]).run()
+        #expect(try RunConfig.read(from: run).featureNames == ["1", "2", "3"])
+        let predictions = folder.appendingPathComponent("predictions.csv")
+        try PredictCommand.parse(["--run", run.path, "--input", csv.path, "--output", predictions.path]).run()
+        let predicted = try String(contentsOf: predictions, encoding: .utf8).split(separator: "\n").dropFirst()
+        let expected = rows.map { $0.split(separator: ",")[0] }
+        let correct = zip(predicted, expected).filter { $0.0.split(separator: ",")[0] == $0.1 }.count
+        #expect(Double(correct) / Double(expected.count) > 0.9)
+    }
+
+    /// `--resume` reads metrics.csv back: a damaged row stops it with the file and line, where it
+    /// used to drop the row and let the next epoch rewrite the file without it.
+    @Test func damagedMetricsStopTheResume() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeAll(at: folder) }
+        let url = folder.appendingPathComponent("metrics.csv")
+        #expect(try readMetricsCSV(url).isEmpty)  // not written yet
+        let row = EpochMetrics(epoch: 1, trainLoss: 0.5, learningRate: 0.001, seconds: 1)
+        try writeMetricsCSV([row, row], to: url)
+        #expect(try readMetricsCSV(url).count == 2)
+        try (EpochMetrics.csvHeader + "\n" + row.csvRow + "\n1,0.5,,,\n").write(
+            to: url, atomically: true, encoding: .utf8)
+        #expect(errorMessage { _ = try readMetricsCSV(url) }.contains("metrics.csv:3: not a row of epoch,"))
+
+        let run = folder.appendingPathComponent("run")
+        try TrainCommand.parse(["--epochs", "1", "--out", run.path, "--quiet"]).run()
+        try "epoch,train_loss\n".write(to: run.appendingPathComponent("metrics.csv"), atomically: true, encoding: .utf8)
+        #expect(
+            errorMessage { try Training.resume(folder: run, quiet: true) }.contains(
+                "metrics.csv: 0 epochs, but the checkpoint is at epoch 1"))
+    }
+
     @Test func badInputNamesWhatToFix() throws {
         #expect(errorMessage { _ = try loadRawData("breast-cancer", target: nil, task: nil).features }.isEmpty)
         let config = try RunConfig(
@@ -146,4 +197,15 @@ func errorMessage(_ body: () throws -> Void) -> String {
 
 extension FileManager {
     fileprivate func removeAll(at url: URL) throws { try removeItem(at: url) }
+}
+
+/// `ember inspect` reads both formats it names: safetensors (with metadata) and PyTorch's `.pt`.
+@Test func inspectReadsSafetensorsAndPyTorchFiles() throws {
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+    let pt = try inspectedFile(fixtures.appendingPathComponent("pt/mlp.pt"))
+    #expect(pt.tensors.keys.sorted() == ["0.bias", "0.weight", "2.bias", "2.weight"] && pt.metadata.isEmpty)
+    let safetensors = try inspectedFile(fixtures.appendingPathComponent("pytorch_mlp.safetensors"))
+    #expect(safetensors.tensors.count == 4)
+    #expect(throws: PyTorchFileError.self) { try inspectedFile(fixtures.appendingPathComponent("pt/nope.pt")) }
 }

@@ -1,6 +1,6 @@
 // swift-format-ignore-file
-// (API.md's "Training" block, verbatim, and its data lines; this file imports only Ember, as the
-// block does, so it also checks that `import Ember` is enough for URL.)
+// API.md's "Training" block, verbatim with assertions added; this file imports only Ember, as the
+// block does, so it also checks that `import Ember` is enough for URL.
 import Ember
 import Testing
 
@@ -56,15 +56,6 @@ import Testing
         #expect(trainLoader.count == 32)
         #expect(lastEpochLoss < firstEpochLoss / 5, "the seed's MLP learns x0 + x1")
         #expect(try loadSafetensors(from: URL(fileURLWithPath: "copy.safetensors")).keys.sorted() == model.stateDictKeys().sorted())
-    }
-
-    @Test func dataLines() {
-        let ds = TensorDataset(Tensor.randn([100, 1]), Tensor.randint(0, 2, [100]))
-        let loader = DataLoader(ds, batchSize: 32, shuffle: true, dropLast: true)   // loader.count == 3
-        #expect(loader.count == 3)
-        var rows = 0
-        for (x, y) in loader { rows += x.shape[0]; #expect(y.shape == [32]) }
-        #expect(rows == 96)
     }
 }
 

@@ -178,5 +178,13 @@ private final class Derived: Base {
         let target = Tensor.randint(0, 3, [4])
         #expect(CrossEntropyLoss()(input, target).equal(F.crossEntropy(input, target)))
         #expect(MSELoss(reduction: .sum)(input, input * 2).equal(F.mseLoss(input, input * 2, reduction: .sum)))
+        let logProbabilities = F.logSoftmax(input, dim: 1)
+        let probabilities = F.softmax(Tensor.randn([4, 3]), dim: 1)
+        for (mode, reduction) in [("none", Reduction.none), ("mean", .mean), ("sum", .sum), ("batchmean", .sum)] {
+            let loss = KLDivLoss(reduction: mode)
+            #expect(loss.reduction == reduction && loss.reductionMode == mode)
+            #expect(
+                loss(logProbabilities, probabilities).equal(F.klDiv(logProbabilities, probabilities, reduction: mode)))
+        }
     }
 }

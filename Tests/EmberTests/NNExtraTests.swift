@@ -221,5 +221,18 @@ let nnExtraFunctions: Set = [
         let draw = Tensor.randn([4, 4], dtype: .float64, generator: Generator(seed: 3))
         let first = draw.slice(dim: 1, start: 0, end: 1)
         #expect(a.slice(dim: 1, start: 0, end: 1).allclose(first / first.norm(), rtol: 0, atol: 1e-12))
+        // Like every initialiser, it draws from the generator `withGenerator` installs.
+        let c = Tensor.zeros([4, 4], dtype: .float64)
+        withGenerator(Generator(seed: 3)) { Init.orthogonal(c) }
+        #expect(c.equal(a))
+    }
+
+    /// `calculate_gain`'s table, every entry.
+    @Test func gainMatchesCalculateGain() {
+        let ones = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+        for name in ones + ["sigmoid"] { #expect(Init.gain(name) == 1, "\(name)") }
+        #expect(Init.gain("tanh") == 5.0 / 3 && Init.gain("relu") == 2.0.squareRoot() && Init.gain("selu") == 0.75)
+        #expect(Init.gain("leaky_relu") == (2.0 / (1 + 0.01 * 0.01)).squareRoot())
+        #expect(Init.gain("leaky_relu", param: 0.2) == (2.0 / 1.04).squareRoot())
     }
 }

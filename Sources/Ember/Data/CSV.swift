@@ -278,9 +278,9 @@ public func writeCSV(_ tensor: Tensor, to url: URL, header: [String]? = nil) thr
         text += cells[row * columns..<(row + 1) * columns].joined(separator: ",") + "\n"
     }
     do {
-        try Data(text.utf8).write(to: url, options: .atomic)
+        try writeFileAtomically(Data(text.utf8), to: url)
     } catch {
-        throw .fileAccess(file: url.path, reason: error.localizedDescription)
+        throw .fileAccess(file: error.path, reason: error.reason)
     }
 }
 

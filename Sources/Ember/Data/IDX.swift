@@ -92,9 +92,9 @@ public enum IDX {
             }
         }
         do {
-            try Data(bytes).write(to: url, options: .atomic)
+            try writeFileAtomically(Data(bytes), to: url)
         } catch {
-            throw .fileAccess(file: url.path, reason: error.localizedDescription)
+            throw .fileAccess(file: error.path, reason: error.reason)
         }
     }
 }

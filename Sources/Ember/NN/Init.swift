@@ -13,7 +13,9 @@ public enum Init {
     /// The recommended gain for a nonlinearity (`calculate_gain`).
     public static func gain(_ nonlinearity: String, param: Double? = nil) -> Double {
         switch nonlinearity {
-        case "linear", "conv1d", "conv2d", "conv3d", "sigmoid", "conv_transpose1d", "conv_transpose2d": return 1
+        case "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+            "sigmoid":
+            return 1
         case "tanh": return 5.0 / 3
         case "relu": return 2.0.squareRoot()
         case "leaky_relu":
@@ -95,7 +97,7 @@ public enum Init {
     /// A (semi-)orthogonal matrix scaled by `gain` (`orthogonal_`): the Q factor of the QR
     /// decomposition of a standard normal `[rows, numel / rows]` matrix (transposed when wider
     /// than tall), its columns' signs chosen so that R has a positive diagonal, as PyTorch does.
-    public static func orthogonal(_ t: Tensor, gain: Double = 1, generator: Generator = .default) {
+    public static func orthogonal(_ t: Tensor, gain: Double = 1, generator: Generator = .current) {
         precondition(t.dim >= 2, "Only tensors with 2 or more dimensions are supported")
         guard !skipsRandomInit, t.count > 0 else { return }
         let rows = t.shape[0]

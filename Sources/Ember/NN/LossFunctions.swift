@@ -207,7 +207,8 @@ extension F {
         case "none": return pointwise
         case "sum": return pointwise.sum()
         case "batchmean": return pointwise.sum() / Double(input.dim > 0 ? input.shape[0] : 1)
-        default: return pointwise.mean()
+        case "mean": return pointwise.mean()
+        default: preconditionFailure("\(reduction) is not a valid value for reduction")
         }
     }
 }

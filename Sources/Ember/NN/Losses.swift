@@ -153,11 +153,14 @@ public final class KLDivLoss: Loss {
     public let reductionMode: String
     /// Whether the target is given as log-probabilities.
     public let logTarget: Bool
-    /// A KL-divergence loss.
+    /// A KL-divergence loss. Its `reduction` is the `Reduction` of the same name, and `.sum` for
+    /// `"batchmean"` (the sum divided by the batch size).
     public init(reduction: String = "mean", logTarget: Bool = false) {
+        precondition(
+            ["none", "mean", "sum", "batchmean"].contains(reduction), "\(reduction) is not a valid value for reduction")
         reductionMode = reduction
         self.logTarget = logTarget
-        super.init(reduction: .mean)
+        super.init(reduction: Reduction(rawValue: reduction) ?? .sum)
     }
     /// KL divergence of `target` from log-probabilities `input`.
     override public func forward(_ input: Tensor, _ target: Tensor) -> Tensor {
