@@ -27,6 +27,15 @@ func errorMessage(_ body: () throws -> Void) -> String {
     }
 }
 
+/// The fraction of `ember predict`'s labels for `input` (written next to it) that equal `expected`.
+func predictionAccuracy(run: URL, input: URL, expected: [String]) throws -> Double {
+    let predictions = input.deletingLastPathComponent().appendingPathComponent("predictions.csv")
+    try PredictCommand.parse(["--run", run.path, "--input", input.path, "--output", predictions.path]).run()
+    let predicted = try String(contentsOf: predictions, encoding: .utf8).split(separator: "\n").dropFirst()
+    let correct = zip(predicted, expected).filter { $0.0.split(separator: ",")[0] == $0.1 }.count
+    return Double(correct) / Double(expected.count)
+}
+
 /// Runs `ember train` in-process; the CLI tests share the interrupt flag, so they run one at a time.
 @Suite(.serialized) struct TrainCommandTests {
     @Test func trainWritesModelMetricsCurvesCheckpointAndConfig() throws {
@@ -99,12 +108,8 @@ func errorMessage(_ body: () throws -> Void) -> String {
         ]).run()
         let config = try RunConfig.read(from: run)
         #expect(config.classes == ["no", "yes"] && config.featureNames == ["a", "b"])
-        let predictions = folder.appendingPathComponent("predictions.csv")
-        try PredictCommand.parse(["--run", run.path, "--input", csv.path, "--output", predictions.path]).run()
-        let predicted = try String(contentsOf: predictions, encoding: .utf8).split(separator: "\n").dropFirst()
-        let expected = lines.dropFirst().map { $0.split(separator: ",")[2] }
-        let correct = zip(predicted, expected).filter { $0.0.split(separator: ",")[0] == $0.1 }.count
-        #expect(Double(correct) / Double(expected.count) > 0.9)
+        let expected = lines.dropFirst().map { String($0.split(separator: ",")[2]) }
+        #expect(try predictionAccuracy(run: run, input: csv, expected: expected) > 0.9)
     }
 
     /// A CSV file without a header, its target in the first column: `predict` on the same layout
@@ -126,12 +131,8 @@ func errorMessage(_ body: () throws -> Void) -> String {
             run.path, "--quiet",
         ]).run()
         #expect(try RunConfig.read(from: run).featureNames == ["1", "2", "3"])
-        let predictions = folder.appendingPathComponent("predictions.csv")
-        try PredictCommand.parse(["--run", run.path, "--input", csv.path, "--output", predictions.path]).run()
-        let predicted = try String(contentsOf: predictions, encoding: .utf8).split(separator: "\n").dropFirst()
-        let expected = rows.map { $0.split(separator: ",")[0] }
-        let correct = zip(predicted, expected).filter { $0.0.split(separator: ",")[0] == $0.1 }.count
-        #expect(Double(correct) / Double(expected.count) > 0.9)
+        let expected = rows.map { String($0.split(separator: ",")[0]) }
+        #expect(try predictionAccuracy(run: run, input: csv, expected: expected) > 0.9)
     }
 
     /// `--resume` reads metrics.csv back: a damaged row stops it with the file and line, where it
