@@ -1,5 +1,6 @@
 import ArgumentParser
 import Ember
+import EmberVision
 import Foundation
 
 /// `ember inspect`: the tensors (names, dtypes, shapes) of a safetensors or PyTorch file.
@@ -30,9 +31,9 @@ struct InspectCommand: ParsableCommand {
     }
 }
 
-/// The tensors and metadata of `url`: a PyTorch state dict for a `.pt` or `.pth` file (no
-/// metadata), else a safetensors file.
+/// The tensors of `url` (`.safetensors`, or a PyTorch `.pt`/`.pth` state dict) and its metadata
+/// (safetensors only).
 func inspectedFile(_ url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-    if ["pt", "pth"].contains(url.pathExtension.lowercased()) { return (try loadPyTorchStateDict(from: url), [:]) }
-    return (try loadSafetensors(from: url), try safetensorsMetadata(from: url))
+    let tensors = try loadStateDictFile(from: url)
+    return (tensors, url.pathExtension.lowercased() == "safetensors" ? try safetensorsMetadata(from: url) : [:])
 }

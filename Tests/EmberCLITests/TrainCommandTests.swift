@@ -209,4 +209,5 @@ extension FileManager {
     let safetensors = try inspectedFile(fixtures.appendingPathComponent("pytorch_mlp.safetensors"))
     #expect(safetensors.tensors.count == 4)
     #expect(throws: PyTorchFileError.self) { try inspectedFile(fixtures.appendingPathComponent("pt/nope.pt")) }
+    #expect(errorMessage { _ = try inspectedFile(fixtures.appendingPathComponent("ops.json")) }.contains("ops.json"))
 }

@@ -18,7 +18,7 @@ import Testing
 
     @Test func replacedHeadHasTenOutputs() {
         let net = Init.withoutRandomInit { resnet18(numClasses: 1000) }
-        net.fc = Linear(net.fc.inFeatures, 10)
+        net.fc = Init.withoutRandomInit { Linear(net.fc.inFeatures, 10) }
         #expect(net.fc.inFeatures == 512 && net.fc.outFeatures == 10)
         #expect(net.stateDict()["fc.weight"]?.shape == [10, 512])
     }

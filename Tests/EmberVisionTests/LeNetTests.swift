@@ -30,27 +30,31 @@ struct LeNetTests {
     }
 
     @Test func trainingReducesTheLoss() {
-        Ember.manualSeed(0)
-        let net = LeNet5()
-        // Eight images of two classes: class 1 has a bright centre square.
-        let images = Tensor.randn([8, 1, 28, 28]) * 0.1
-        let labels = Tensor(shape: [8], scalars: [0, 1, 0, 1, 0, 1, 0, 1] as [Int64])
-        let mask = Tensor(
-            shape: [1, 1, 28, 28],
-            scalars: (0..<784).map { i -> Float in (10..<18).contains(i / 28) && (10..<18).contains(i % 28) ? 1 : 0 })
-        let parity = Tensor(shape: [8, 1, 1, 1], scalars: (0..<8).map { Float($0 % 2) })
-        let x = images + parity * mask
-        let optimizer = Adam(net.parameters(), lr: 0.01)
-        var losses: [Double] = []
-        for _ in 0..<20 {
-            let loss = F.crossEntropy(net(x), labels)
-            optimizer.zeroGrad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
+        // Its own generator: other tests draw from the default one concurrently, and this one
+        // needs its exact initialisation to converge in 20 steps.
+        withGenerator(Generator(seed: 0)) {
+            let net = LeNet5()
+            // Eight images of two classes: class 1 has a bright centre square.
+            let images = Tensor.randn([8, 1, 28, 28]) * 0.1
+            let labels = Tensor(shape: [8], scalars: [0, 1, 0, 1, 0, 1, 0, 1] as [Int64])
+            let centre = (0..<784).map { i -> Float in
+                (10..<18).contains(i / 28) && (10..<18).contains(i % 28) ? 1 : 0
+            }
+            let mask = Tensor(shape: [1, 1, 28, 28], scalars: centre)
+            let parity = Tensor(shape: [8, 1, 1, 1], scalars: (0..<8).map { Float($0 % 2) })
+            let x = images + parity * mask
+            let optimizer = Adam(net.parameters(), lr: 0.01)
+            var losses: [Double] = []
+            for _ in 0..<20 {
+                let loss = F.crossEntropy(net(x), labels)
+                optimizer.zeroGrad()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            }
+            #expect(losses.last! < 0.1 * losses.first!, "losses: \(losses)")
+            #expect(net(x).argmax(dim: 1).equal(labels))
         }
-        #expect(losses.last! < 0.1 * losses.first!, "losses: \(losses)")
-        #expect(net(x).argmax(dim: 1).equal(labels))
     }
 
     @Test func headReplacement() {

@@ -54,6 +54,7 @@ public struct CSVTable: Sendable {
     /// Reads and parses a CSV file.
     ///
     /// - Parameters:
+    ///   - url: the file.
     ///   - hasHeader: whether the first row holds column names; `nil` detects it: the first row is a
     ///     header when one of its cells is not a number while every cell below it (in the next 20
     ///     rows) is, or when the file has a single row and none of its cells is a number.
@@ -215,11 +216,13 @@ public struct CSVTable: Sendable {
 /// ```
 ///
 /// - Parameters:
+///   - url: the file.
 ///   - hasHeader: whether the first row names the columns; `nil` detects it (see ``CSVTable``).
 ///   - features: the feature columns by name or position; `nil` takes every column but the target.
 ///   - target: the target column by name or position (`-1` is the last).
 ///   - dtype: the features' element type.
 ///   - targetDType: the targets' element type (`.int64` for class labels).
+///   - delimiter: an ASCII field separator (`","`, `";"`, `"\t"`).
 /// - Throws: ``DataError`` naming the file, line and column of the first problem.
 public func loadCSV(
     url: URL, hasHeader: Bool? = nil, features: [CSVColumn]? = nil, target: CSVColumn, dtype: DType = .float32,
