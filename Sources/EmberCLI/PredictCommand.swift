@@ -43,9 +43,8 @@ struct PredictCommand: ParsableCommand {
     }
 
     /// The run's feature columns in `table`: by name when it has a header, else by position: the
-    /// first columns when `table` holds only the features; the training file's positions when it
-    /// also holds the target and the run was trained on a file without a header, else all columns
-    /// but the last.
+    /// first columns when `table` holds only the features; when it also holds the target, the
+    /// training file's positions if that file had no header either, else all columns but the last.
     private func featureColumns(_ table: CSVTable, config: RunConfig) throws -> [CSVColumn] {
         if let header = table.header {
             let missing = config.featureNames.filter { !header.contains($0) }
@@ -58,8 +57,7 @@ struct PredictCommand: ParsableCommand {
             throw CLIError(
                 "\(input): \(table.columnCount) columns, but the run expects \(config.inputFeatures) features")
         }
-        let positions = config.featureNames.compactMap { Int($0) }
-        if table.columnCount > config.inputFeatures && positions.count == config.inputFeatures {
+        if table.columnCount > config.inputFeatures, let positions = config.featurePositions {
             return positions.map { .index($0) }
         }
         return (0..<config.inputFeatures).map { .index($0) }

@@ -25,6 +25,9 @@ struct RunConfig: Codable {
     var scheduler: String
     /// Feature column names, in order.
     var featureNames: [String]
+    /// The feature columns' positions when the training data was a CSV file without a header
+    /// (`predict` reads a file of the same layout by them).
+    var featurePositions: [Int]? = nil
     /// Target column name.
     var targetName: String
     /// Class labels (classification), in class-index order.

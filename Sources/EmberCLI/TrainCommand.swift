@@ -132,7 +132,8 @@ struct TrainCommand: ParsableCommand {
             data: data, target: target, task: prepared.task, model: model, hidden: sizes,
             optimizer: optimizer, lr: learningRate, weightDecay: weightDecay, momentum: momentum ?? 0.9,
             epochs: epochs, batchSize: batchSize, valSplit: valSplit, seed: seed, scheduler: scheduler,
-            featureNames: prepared.featureNames, targetName: prepared.targetName, classes: prepared.classes,
+            featureNames: prepared.featureNames, featurePositions: raw.featurePositions,
+            targetName: prepared.targetName, classes: prepared.classes,
             featureMean: prepared.featureMean, featureScale: prepared.featureScale, targetMean: prepared.targetMean,
             targetScale: prepared.targetScale)
     }

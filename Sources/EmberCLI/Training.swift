@@ -206,8 +206,9 @@ final class TrainingRun {
         // epoch more than it (interrupted in between); that epoch runs again.
         let url = folder.appendingPathComponent(RunFiles.metrics)
         metrics = try readMetricsCSV(url).filter { $0.epoch <= epoch }
-        guard metrics.count == epoch else {
-            throw CLIError("\(url.path): \(metrics.count) epochs, but the checkpoint is at epoch \(epoch)")
+        guard metrics.map(\.epoch) == Array(0..<epoch).map({ $0 + 1 }) else {
+            throw CLIError(
+                "\(url.path): epochs \(metrics.map(\.epoch)), but the checkpoint follows epochs 1 to \(epoch)")
         }
     }
 

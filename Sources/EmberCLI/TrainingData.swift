@@ -27,6 +27,9 @@ struct RawData {
     var targetName: String
     var task: Task
     var classes: [String]?
+    /// The feature columns' positions in a CSV file without a header, whose column names are
+    /// those positions; `nil` for other data.
+    var featurePositions: [Int]? = nil
 }
 
 /// The bundled data set names `--data` accepts.
@@ -67,13 +70,11 @@ private func loadCSVData(_ url: URL, target: String?, task forcedTask: Task?) th
     let table = try CSVTable(contentsOf: url)
     let targetColumn: CSVColumn = target.map { Int($0).map(CSVColumn.index) ?? .name($0) } ?? .index(-1)
     let targetIndex = try table.columnIndex(targetColumn)
-    let featureColumns = (0..<table.columnCount).filter { $0 != targetIndex }.map(CSVColumn.index)
-    guard !featureColumns.isEmpty else { throw CLIError("\(url.path): no feature columns besides the target") }
-    let features = try table.tensor(columns: featureColumns)
-    let names = featureColumns.map { column -> String in
-        if case .index(let i) = column { return table.columnNames[i] }
-        return "\(column)"
-    }
+    let featureIndices = (0..<table.columnCount).filter { $0 != targetIndex }
+    guard !featureIndices.isEmpty else { throw CLIError("\(url.path): no feature columns besides the target") }
+    let features = try table.tensor(columns: featureIndices.map(CSVColumn.index))
+    let names = featureIndices.map { table.columnNames[$0] }
+    let positions = table.header == nil ? featureIndices : nil
     // Integer (or non-numeric) labels mean classification, real numbers regression.
     let numeric = try? table.column(.index(targetIndex), dtype: .float64)
     let integral = numeric.map { $0.scalars.allSatisfy { $0 == $0.rounded() } } ?? true
@@ -86,7 +87,7 @@ private func loadCSVData(_ url: URL, target: String?, task forcedTask: Task?) th
         }
         return RawData(
             features: features, targets: numeric.to(.float32), featureNames: names,
-            targetName: table.columnNames[targetIndex], task: .regression, classes: nil)
+            targetName: table.columnNames[targetIndex], task: .regression, classes: nil, featurePositions: positions)
     }
     let (indices, classes) = try table.labels(.index(targetIndex))
     guard classes.count >= 2 else {
@@ -94,7 +95,7 @@ private func loadCSVData(_ url: URL, target: String?, task forcedTask: Task?) th
     }
     return RawData(
         features: features, targets: indices, featureNames: names, targetName: table.columnNames[targetIndex],
-        task: .classification, classes: classes)
+        task: .classification, classes: classes, featurePositions: positions)
 }
 
 /// Splits off a validation part (`valSplit` of the rows, drawn with `seed`), then standardises

@@ -99,31 +99,31 @@ final class CNNRNN: Module {
         let w = Tensor.randn([3, 2], requiresGrad: true)
         let bias = Tensor.randn([2], requiresGrad: true)
         let out = x.matmul(w) + bias
-        out.sum().backward()
-        print(w.grad!, bias.grad!)
-        let inference = noGrad { x.matmul(w) + bias }
-        let detached = out.detach()
-        #expect(inference.requiresGrad == false)
-        #expect(!detached.requiresGrad)
-        let before = out.toArray(as: Float.self)
-        var alias = detached
-        alias += 1  // shares storage: `out` sees the change
-        #expect(out.toArray(as: Float.self) == before.map { $0 + 1 })
+        out.sum().backward()                                 // also backward(gradient:retainGraph:)
+        print(w.grad!, bias.grad!)                            // accumulate across backward calls
+        let inference = noGrad { x.matmul(w) + bias }         // inference.requiresGrad == false
+        let detached = out.detach()                           // shares storage, no history
+        w.grad = nil                                          // or zeroGrad on a module/optimizer
+
+        #expect(w.grad == nil && inference.requiresGrad == false && !detached.requiresGrad)
         #expect(bias.grad!.toArray(as: Float.self) == [5, 5])
-        // dL/dw = x^T · ones: column sums of x repeated for both outputs.
+        // Again into the cleared w.grad: dL/dw = xᵀ · ones, the column sums of x for both outputs.
+        (x.matmul(w) + bias).sum().backward()
         let colSums = x.sum(dim: 0).toArray(as: Float.self)
         let gw = w.grad!.toArray(as: Float.self)
         for r in 0..<3 {
             #expect(Swift.abs(gw[2 * r] - colSums[r]) < 1e-5 && Swift.abs(gw[2 * r + 1] - colSums[r]) < 1e-5)
         }
-        w.grad = nil
-        #expect(w.grad == nil)
+        #expect(bias.grad!.toArray(as: Float.self) == [10, 10])  // accumulated across the two calls
+        let before = out.toArray(as: Float.self)
+        var alias = detached
+        alias += 1  // shares storage: `out` sees the change
+        #expect(out.toArray(as: Float.self) == before.map { $0 + 1 })
     }
 
     @Test func modelsBlock() throws {
         let model = Sequential(Linear(784, 256), ReLU(), Linear(256, 10))
         let heads = ModuleDict(["cls": Linear(128, 10), "reg": Linear(128, 1)])
-        // API.md writes these three expressions bare; `_ =` keeps the build free of unused-result warnings.
         _ = model.parameters()                                // [Tensor], registration order
         _ = model.namedParameters()                           // [(String, Tensor)]: "0.weight", "0.bias", "2.weight", ...
         model.train(); model.eval(); _ = model.isTraining

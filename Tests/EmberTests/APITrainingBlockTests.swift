@@ -32,7 +32,6 @@ import Testing
         let xTrain = Tensor(shape: [1000, 20], scalars: features)
         let yTrain = Tensor(shape: [1000], scalars: targets).view(-1, 1)
         let trainLoader = DataLoader(TensorDataset(xTrain, yTrain), batchSize: 32, shuffle: true)
-        var firstEpochLoss = 0.0, lastEpochLoss = 0.0
         for epoch in 0..<20 {
             model.train()
             var trainLoss = 0.0
@@ -44,8 +43,6 @@ import Testing
                 trainLoss += loss.item()
             }
             print("Epoch [\(epoch + 1)/20], Train Loss: \(trainLoss / Double(trainLoader.count))")
-            if epoch == 0 { firstEpochLoss = trainLoss / Double(trainLoader.count) }
-            lastEpochLoss = trainLoss / Double(trainLoader.count)
         }
 
         try model.save(to: URL(fileURLWithPath: "model.safetensors"))       // atomic; PyTorch-loadable
@@ -54,7 +51,10 @@ import Testing
         try saveSafetensors(tensors, to: URL(fileURLWithPath: "copy.safetensors"))
 
         #expect(trainLoader.count == 32)
-        #expect(lastEpochLoss < firstEpochLoss / 5, "the seed's MLP learns x0 + x1")
+        // The seed's MLP learns x0 + x1: its error is a small part of the target's variance (2/3).
+        let finalLoss: Double = noGrad { criterion(model(xTrain), yTrain).item() }
+        let variance: Double = yTrain.`var`(unbiased: false).item()
+        #expect(finalLoss < 0.05 * variance, "MSE \(finalLoss), variance \(variance)")
         #expect(try loadSafetensors(from: URL(fileURLWithPath: "copy.safetensors")).keys.sorted() == model.stateDictKeys().sorted())
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Ember
@@ -186,5 +187,12 @@ private final class Derived: Base {
             #expect(
                 loss(logProbabilities, probabilities).equal(F.klDiv(logProbabilities, probabilities, reduction: mode)))
         }
+        // F.kl_div's edge cases: NaN for a negative or NaN target and for a zero target against −∞;
+        // 0 for a zero target otherwise.
+        let edgeInput = Tensor(shape: [5], scalars: [0, -.infinity, 0, -1, -0.5] as [Double])
+        let edgeTarget = Tensor(shape: [5], scalars: [-1, 0, .nan, 0, 0.5] as [Double])
+        let pointwise = F.klDiv(edgeInput, edgeTarget, reduction: "none").toArray(as: Double.self)
+        #expect(pointwise[0].isNaN && pointwise[1].isNaN && pointwise[2].isNaN && pointwise[3] == 0)
+        #expect(Swift.abs(pointwise[4] - 0.5 * (Foundation.log(0.5) + 0.5)) < 1e-15)
     }
 }

@@ -197,12 +197,12 @@ extension F {
     public static func klDiv(_ input: Tensor, _ target: Tensor, reduction: String = "mean", logTarget: Bool = false)
         -> Tensor
     {
+        // xlogy(target, target) − target · input, as PyTorch: 0 where the target is 0 (unless the
+        // input is −∞), NaN for a negative target. The log reads 1 at 0, so its gradient is finite.
         let pointwise =
             logTarget
             ? target.exp() * (target - input)
-            : Tensor.where(
-                target .> 0, target * (target.clamp(min: Double.leastNonzeroMagnitude).log() - input),
-                Tensor.zerosLike(input * target))
+            : target * Tensor.where(target .== 0, Tensor.onesLike(target), target).log() - target * input
         switch reduction {
         case "none": return pointwise
         case "sum": return pointwise.sum()

@@ -154,10 +154,9 @@ public final class KLDivLoss: Loss {
     /// Whether the target is given as log-probabilities.
     public let logTarget: Bool
     /// A KL-divergence loss. Its `reduction` is the `Reduction` of the same name, and `.sum` for
-    /// `"batchmean"` (the sum divided by the batch size).
+    /// `"batchmean"` (the sum divided by the batch size); as in PyTorch, any other string stops
+    /// the first call.
     public init(reduction: String = "mean", logTarget: Bool = false) {
-        precondition(
-            ["none", "mean", "sum", "batchmean"].contains(reduction), "\(reduction) is not a valid value for reduction")
         reductionMode = reduction
         self.logTarget = logTarget
         super.init(reduction: Reduction(rawValue: reduction) ?? .sum)
