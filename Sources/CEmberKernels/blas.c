@@ -1,6 +1,7 @@
 // Run-time BLAS loading: the package builds and runs with no BLAS installed, and uses any CBLAS
 // found on the machine (Accelerate, OpenBLAS, MKL, BLIS, reference) without linking to it.
 #include "CEmberKernels.h"
+#include "gemm_builtin.h"
 #include <dlfcn.h>
 #include <stddef.h>
 #include <stdio.h>

@@ -4,6 +4,7 @@
 // dimension is summed on its own and then added to C (`C += alpha * sum`), so `addmm`'s bias is
 // rounded in the order PyTorch's BLAS rounds it rather than being the first term of the sum.
 #include "CEmberKernels.h"
+#include "gemm_builtin.h"
 #include "cpu.h"
 #include <stdlib.h>
 #include <string.h>

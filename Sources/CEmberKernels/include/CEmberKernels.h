@@ -20,15 +20,6 @@ void ember_dgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, double
                  const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
                  double *c, int64_t ldc);
 
-/// The built-in GEMM, whatever BLAS is loaded (used by tests to compare both paths).
-void ember_sgemm_builtin(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
-                         const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
-                         float *c, int64_t ldc);
-/// Double-precision twin of `ember_sgemm_builtin`.
-void ember_dgemm_builtin(int transA, int transB, int64_t m, int64_t n, int64_t k, double alpha,
-                         const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
-                         double *c, int64_t ldc);
-
 // MARK: GEMM against a packed right-hand matrix (packed_gemm.c)
 
 /// The number of elements `ember_pack_s` writes for a k × n matrix (n rounded up to 16 columns).
