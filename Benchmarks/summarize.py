@@ -5,9 +5,10 @@
 
 WORK_DIR holds ember.out and pytorch.out (one JSON line per pass of the speed runs, the sides
 alternating), memory.out (one JSON line per memory group and side), ember-pairs.out and
-pytorch-pairs.out (one JSON line per process of the alternating pairs), ember-idle-rounds.out, ember-busy.out, pytorch-idle-rounds.out and
-pytorch-busy.out (one JSON line per pass of the busy rounds: an idle pass, then one next to a busy
-process), busy (the CPU use measured before the run) and swift-version.
+pytorch-pairs.out (one JSON line per process of the alternating pairs), ember-idle-rounds.out,
+ember-busy.out, pytorch-idle-rounds.out and pytorch-busy.out (one JSON line per pass of the busy
+rounds: an idle pass and one next to a busy process), busy (the CPU use measured before the run)
+and swift-version.
 """
 
 import datetime

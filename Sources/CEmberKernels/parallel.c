@@ -8,7 +8,7 @@
 // thread slowed down by another process is relieved of its remaining parts. Between jobs a worker
 // spins for a short while (kWorkerSpinNanoseconds, yielding its core now and then), so that the
 // next kernel of a busy sequence starts at once, and then sleeps on a condition variable; a caller
-// waiting for the last parts does the same, for less (kSpinNanoseconds). Unlike an OpenMP or
+// waiting for the last parts does the same, for less (kCallerSpinNanoseconds). Unlike an OpenMP or
 // OpenBLAS pool, no thread holds a core for long while it waits, which matters next to another
 // busy process. A worker woken on its caller's core moves off it (leave_callers_core).
 #if defined(__linux__)
@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 enum { kMaxWorkers = 63, kMaxThreads = kMaxWorkers + 1 };
-static const int64_t kSpinNanoseconds = 20000;
+static const int64_t kCallerSpinNanoseconds = 20000;
 // Longer for a worker: every sleep costs a wake-up, and a wake-up can land on the caller's core.
 static const int64_t kWorkerSpinNanoseconds = 200000;
 
@@ -242,7 +242,7 @@ void ember_parallel_run(int64_t parts, ember_task_fn fn, void *context) {
     const int64_t start = now_nanoseconds();
     for (int64_t spins = 1; atomic_load_explicit(&parts_done, memory_order_acquire) < parts; spins++) {
         cpu_relax();
-        if (spins % 256 == 0 && now_nanoseconds() - start > kSpinNanoseconds) {
+        if (spins % 256 == 0 && now_nanoseconds() - start > kCallerSpinNanoseconds) {
             pthread_mutex_lock(&done_lock);
             atomic_store(&caller_waiting, 1);
             while (atomic_load(&parts_done) < parts) pthread_cond_wait(&done_cond, &done_lock);

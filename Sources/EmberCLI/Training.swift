@@ -206,7 +206,7 @@ final class TrainingRun {
         // epoch more than it (interrupted in between); that epoch runs again.
         let url = folder.appendingPathComponent(RunFiles.metrics)
         metrics = try readMetricsCSV(url).filter { $0.epoch <= epoch }
-        guard metrics.map(\.epoch) == Array(0..<epoch).map({ $0 + 1 }) else {
+        guard metrics.map(\.epoch) == Array(1..<epoch + 1) else {
             throw CLIError(
                 "\(url.path): epochs \(metrics.map(\.epoch)), but the checkpoint follows epochs 1 to \(epoch)")
         }

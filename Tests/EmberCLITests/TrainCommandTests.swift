@@ -27,6 +27,19 @@ func errorMessage(_ body: () throws -> Void) -> String {
     }
 }
 
+/// Writes `lines` to `folder`/xor.csv and trains a small MLP on it in `folder`/run (XOR-like
+/// data, which a 16-16 MLP learns in 30 epochs).
+func trainXORClassifier(_ lines: [String], target: String, in folder: URL) throws -> (csv: URL, run: URL) {
+    let csv = folder.appendingPathComponent("xor.csv")
+    try lines.joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+    let run = folder.appendingPathComponent("run")
+    try TrainCommand.parse([
+        "--data", csv.path, "--target", target, "--hidden", "16,16", "--epochs", "30", "--lr", "0.01", "--out",
+        run.path, "--quiet",
+    ]).run()
+    return (csv, run)
+}
+
 /// The fraction of `ember predict`'s labels for `input` (written next to it) that equal `expected`.
 func predictionAccuracy(run: URL, input: URL, expected: [String]) throws -> Double {
     let predictions = input.deletingLastPathComponent().appendingPathComponent("predictions.csv")
@@ -96,20 +109,13 @@ func predictionAccuracy(run: URL, input: URL, expected: [String]) throws -> Doub
         let folder = temporaryFolder()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeAll(at: folder) }
-        let csv = folder.appendingPathComponent("xor.csv")
         var lines = ["a,b,label"]
         for i in 0..<200 {
             let a = Double(i % 2)
             let b = Double((i / 2) % 2)
             lines.append("\(a + Double(i % 7) * 0.01),\(b),\(Int(a) ^ Int(b) == 1 ? "yes" : "no")")
         }
-        try lines.joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
-        let run = folder.appendingPathComponent("run")
-        try TrainCommand.parse([
-            "--data", csv.path, "--target", "label", "--hidden", "16,16", "--epochs", "30", "--lr", "0.01", "--out",
-            run.path,
-            "--quiet",
-        ]).run()
+        let (csv, run) = try trainXORClassifier(lines, target: "label", in: folder)
         let config = try RunConfig.read(from: run)
         #expect(
             config.classes == ["no", "yes"] && config.featureNames == ["a", "b"] && config.featurePositions == nil)
@@ -123,18 +129,12 @@ func predictionAccuracy(run: URL, input: URL, expected: [String]) throws -> Doub
         let folder = temporaryFolder()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeAll(at: folder) }
-        let csv = folder.appendingPathComponent("xor.csv")
         let rows = (0..<200).map { i in
             let a = i % 2
             let b = (i / 2) % 2
             return "\(a ^ b),\(Double(a) + Double(i % 7) * 0.01),\(b),\(Double(i % 5) * 0.1)"
         }
-        try rows.joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
-        let run = folder.appendingPathComponent("run")
-        try TrainCommand.parse([
-            "--data", csv.path, "--target", "0", "--hidden", "16,16", "--epochs", "30", "--lr", "0.01", "--out",
-            run.path, "--quiet",
-        ]).run()
+        let (csv, run) = try trainXORClassifier(rows, target: "0", in: folder)
         let config = try RunConfig.read(from: run)
         #expect(config.featureNames == ["1", "2", "3"] && config.featurePositions == [1, 2, 3])
         let expected = rows.map { String($0.split(separator: ",")[0]) }
