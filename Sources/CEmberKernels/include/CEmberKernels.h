@@ -35,6 +35,8 @@ void ember_pack_d(int trans_b, int64_t k, int64_t n, const double *b, int64_t ld
 /// `ember_pack_s`; each element's products are summed in order of k, then added to C.
 void ember_gemm_packed_s(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *packed,
                          int accumulate, float *c, int64_t ldc);
+/// Whether this CPU runs the packed GEMM's AVX2+FMA variant (else the portable one).
+int ember_packed_gemm_vectorized(void);
 /// Double-precision twin of `ember_gemm_packed_s`.
 void ember_gemm_packed_d(int64_t m, int64_t n, int64_t k, const double *a, int64_t lda, const double *packed,
                          int accumulate, double *c, int64_t ldc);

@@ -40,7 +40,7 @@ typealias MaxPoolBackwardKernel<T> = (
 
 /// Element types with C convolution and pooling kernels (`Float` and `Double`), so the drivers
 /// are written once.
-protocol SpatialKernelScalar: PackedGemmScalar, BinaryFloatingPoint {
+protocol SpatialKernelScalar: GemmScalar, BinaryFloatingPoint {
     static var im2col: Im2colKernel<Self> { get }
     static var col2im: Col2imKernel<Self> { get }
     static var chunkToBatch: ChunkToBatchKernel<Self> { get }

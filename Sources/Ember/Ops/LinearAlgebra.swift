@@ -60,6 +60,22 @@ let gemmBandThreshold = 1 << 20
 /// a kernel with many of them spreads them across cores itself.
 let gemmThreadingThreshold = gemmThreadsOwned ? gemmBandThreshold : 1 << 18
 
+/// Whether an m×n product with inner size k runs through `PackedMatrix` rather than the BLAS:
+/// large products with at least as many rows as columns and at least `packedGemmMinimumRows`, so
+/// that packing B (k·n copies) is cheap beside the product (m·n·k multiply-adds), on a CPU with
+/// the packed kernel's AVX2+FMA variant (or with no BLAS at all). There it matches or beats
+/// OpenBLAS (BENCHMARKS.md), reads A in place, and deals out rows finely across cores.
+private func prefersPackedGemm(m: Int, n: Int, k: Int) -> Bool {
+    m >= Swift.max(n, packedGemmMinimumRows) && m * n * k >= gemmBandThreshold
+        && (packedGemmVectorized || !blasAvailable)
+}
+
+/// The fewest rows of A for which `prefersPackedGemm` packs B.
+private let packedGemmMinimumRows = 128
+
+/// Whether the packed GEMM runs its AVX2+FMA variant on this CPU.
+private let packedGemmVectorized = ember_packed_gemm_vectorized() != 0
+
 /// Runs `block(rows, columns)` over an m×n product: whole, or cut into one band per core (along
 /// the longer side, at multiples of 16 so each band keeps whole BLAS micro-tiles) when the
 /// product is large enough to pay for the threads.
@@ -87,9 +103,13 @@ typealias GemmKernel<T> = (
     UnsafeMutablePointer<T>?, Int64
 ) -> Void
 
-/// The element types GEMM runs on: `Float` and `Double`.
+/// The element types GEMM runs on: `Float` and `Double`, with the BLAS (or built-in) GEMM and
+/// the packed-operand kernels of `PackedMatrix`.
 protocol GemmScalar: TensorScalar, Numeric {
     static var gemmKernel: GemmKernel<Self> { get }
+    static var packedSize: (Int64, Int64) -> Int64 { get }
+    static var pack: PackKernel<Self> { get }
+    static var packedGemm: PackedGemmKernel<Self> { get }
 }
 
 extension Float: GemmScalar {
@@ -109,6 +129,15 @@ extension GemmScalar {
         _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int, _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int
     ) {
         _ = blasAvailable
+        if !transA && alpha == 1 && (beta == 0 || beta == 1) && prefersPackedGemm(m: m, n: n, k: k) {
+            let packed = PackedMatrix(b, k: k, n: n, ld: ldb, transposed: transB)
+            parallelRanges(m, work: .max, partsPerCore: finePartsPerCore) { rows in
+                packed.product(
+                    m: rows.count, a + rows.lowerBound * lda, lda: lda, into: c + rows.lowerBound * ldc, ldc: ldc,
+                    accumulate: beta == 1)
+            }
+            return
+        }
         splitGemm(m: m, n: n, k: k) { rows, cols in
             gemmKernel(
                 transA ? 1 : 0, transB ? 1 : 0, Int64(rows.count), Int64(cols.count), Int64(k), alpha,

@@ -5,29 +5,23 @@ typealias PackedGemmKernel<T> = (
     Int64, Int64, Int64, UnsafePointer<T>?, Int64, UnsafePointer<T>?, Int32, UnsafeMutablePointer<T>?, Int64
 ) -> Void
 
-/// The element types of the packed-operand GEMM (Sources/CEmberKernels/packed_gemm.c).
-protocol PackedGemmScalar: GemmScalar {
-    static var packedSize: (Int64, Int64) -> Int64 { get }
-    static var pack: PackKernel<Self> { get }
-    static var packedGemm: PackedGemmKernel<Self> { get }
-}
-
-extension Float: PackedGemmScalar {
+// The packed-operand kernels of `GemmScalar` (Sources/CEmberKernels/packed_gemm.c).
+extension Float {
     static var packedSize: (Int64, Int64) -> Int64 { ember_packed_size_s }
     static var pack: PackKernel<Float> { ember_pack_s }
     static var packedGemm: PackedGemmKernel<Float> { ember_gemm_packed_s }
 }
 
-extension Double: PackedGemmScalar {
+extension Double {
     static var packedSize: (Int64, Int64) -> Int64 { ember_packed_size_d }
     static var pack: PackKernel<Double> { ember_pack_d }
     static var packedGemm: PackedGemmKernel<Double> { ember_gemm_packed_d }
 }
 
 /// The right-hand operand B (k × n) of many products, packed once into column panels, so that
-/// each product skips the repacking a BLAS does on every call; a recurrent layer multiplies every
-/// time step by the same `W_hh`.
-struct PackedMatrix<T: PackedGemmScalar> {
+/// each product skips the repacking a BLAS does on every call: a recurrent layer multiplies every
+/// time step by the same `W_hh`, and a tall GEMM (`prefersPackedGemm`) every band of its rows.
+struct PackedMatrix<T: GemmScalar> {
     /// The inner dimension of the products.
     let k: Int
     /// The columns of B and of the products.
@@ -36,11 +30,20 @@ struct PackedMatrix<T: PackedGemmScalar> {
     private let storage: Tensor
 
     /// Packs B from `b`, read as k × n row-major with leading dimension `ld`, or, when
-    /// `transposed`, as the transpose of an n × k row-major matrix.
+    /// `transposed`, as the transpose of an n × k row-major matrix; large matrices are packed
+    /// across cores, a range of panels each.
     init(_ b: UnsafePointer<T>, k: Int, n: Int, ld: Int, transposed: Bool) {
         (self.k, self.n) = (k, n)
         storage = Tensor(empty: [Int(T.packedSize(Int64(k), Int64(n)))], dtype: T.dtype, zeroed: false)
-        T.pack(transposed ? 1 : 0, Int64(k), Int64(n), b, Int64(ld), storage.base(T.self))
+        let packed = storage.base(T.self)
+        let width = Int(T.packedSize(1, 1))
+        parallelRanges((n + width - 1) / width, work: k * n) { panels in
+            let first = panels.lowerBound * width
+            let columns = Swift.min(n, panels.upperBound * width) - first
+            T.pack(
+                transposed ? 1 : 0, Int64(k), Int64(columns), b + (transposed ? first * ld : first), Int64(ld),
+                packed + first * k)
+        }
     }
 
     /// Row-major `c = a · B`, or `c += a · B` when `accumulate`, for the `m` rows of `a`, on the

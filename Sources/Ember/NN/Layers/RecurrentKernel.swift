@@ -146,7 +146,7 @@ typealias GRUBackwardKernel<T> = (
 ) -> Void
 
 /// Element types with C kernels for the pointwise gate steps, forward and backward.
-protocol RecurrentKernelScalar: FloatScalar, SpatialKernelScalar, PackedGemmScalar {
+protocol RecurrentKernelScalar: FloatScalar, SpatialKernelScalar {
     static var lstmForwardRows: LSTMForwardKernel<Self> { get }
     static var gruForwardRows: GRUForwardKernel<Self> { get }
     static var lstmBackwardRows: LSTMBackwardKernel<Self> { get }
