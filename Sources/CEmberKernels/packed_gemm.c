@@ -15,8 +15,8 @@
 
 // C is computed in blocks of kRowBlock rows and at most kInnerBytes of the inner dimension per
 // row of A: the block of A (256 KiB) stays in L2 while it meets every panel, beside the panel's
-// chunk (64 KiB). On the reference Zen 3 this runs MLP 784-256 products 6-8% faster than OpenBLAS,
-// and faster than smaller blocks; equal-depth blocks avoid a thin last one.
+// chunk (64 KiB). On the reference Zen 3 this runs MLP 784-256 products 5-10% faster than OpenBLAS
+// on one core, and faster than smaller blocks; equal-depth blocks avoid a thin last one.
 enum { kMicroRows = 6, kRowBlock = 64, kInnerBytes = 4096 };
 
 #define DEFINE_PACKED_GEMM(SUFFIX, T)                                                                            \
@@ -36,7 +36,7 @@ enum { kMicroRows = 6, kRowBlock = 64, kInnerBytes = 4096 };
             if (cols < P) memset(panel, 0, (size_t)(k * P) * sizeof(T));                                         \
             if (trans_b) {                                                                                       \
                 /* Eight rows of the panel at a time (two cache lines of floats), which stay in L1 while every \
-                   column of B fills its part of them: 3-4x faster than whole columns on the reference Zen 3. */ \
+                   column of B fills its part of them: 2.5-3x faster than whole columns on the reference Zen 3. */ \
                 int64_t p0 = 0;                                                                                  \
                 for (; p0 + 8 <= k; p0 += 8)                                                                     \
                     for (int64_t j = 0; j < cols; j++)                                                           \

@@ -106,9 +106,13 @@ typealias GemmKernel<T> = (
 /// The element types GEMM runs on: `Float` and `Double`, with the BLAS (or built-in) GEMM and
 /// the packed-operand kernels of `PackedMatrix`.
 protocol GemmScalar: TensorScalar, Numeric {
+    /// The BLAS GEMM (`ember_sgemm`, `ember_dgemm`).
     static var gemmKernel: GemmKernel<Self> { get }
+    /// The elements `pack` writes for a k × n matrix (`ember_packed_size_s`, `_d`).
     static var packedSize: (Int64, Int64) -> Int64 { get }
+    /// Packs B into column panels (`ember_pack_s`, `_d`).
     static var pack: PackKernel<Self> { get }
+    /// Multiplies by a packed B (`ember_gemm_packed_s`, `_d`).
     static var packedGemm: PackedGemmKernel<Self> { get }
 }
 
