@@ -58,8 +58,8 @@ private func maxError(_ t: Tensor, _ expected: [Double]) -> Double {
 
     /// `addmm` sums the product first and then adds the bias, as BLAS and so PyTorch do: its result
     /// is bit for bit `mm` followed by `+` (the bias is not the first term of the sum, which would
-    /// round differently).
-    @Test(arguments: [(16, 40, 24), (5, 17, 9), (64, 100, 3)])
+    /// round differently). The last size runs through the packed B (`prefersPackedGemm`).
+    @Test(arguments: [(16, 40, 24), (5, 17, 9), (64, 100, 3), (200, 300, 24)])
     func addmmAddsTheBiasAfterTheProduct(m: Int, k: Int, n: Int) {
         let g = Generator(seed: UInt64(m + k + n))
         for dtype in [DType.float32, .float64] {
