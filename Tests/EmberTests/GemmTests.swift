@@ -58,8 +58,10 @@ private func maxError(_ t: Tensor, _ expected: [Double]) -> Double {
 
     /// `addmm` sums the product first and then adds the bias, as BLAS and so PyTorch do: its result
     /// is bit for bit `mm` followed by `+` (the bias is not the first term of the sum, which would
-    /// round differently). The last size runs through the packed B (`prefersPackedGemm`).
-    @Test(arguments: [(16, 40, 24), (5, 17, 9), (64, 100, 3), (200, 300, 24)])
+    /// round differently), for a bias `[n]` or `[1, n]`. The last sizes run through the BLAS in one
+    /// band per core and through the packed B (`prefersPackedGemm`), with an inner size of one
+    /// block and of several.
+    @Test(arguments: [(16, 40, 24), (5, 17, 9), (64, 100, 3), (64, 784, 256), (200, 300, 24), (200, 1100, 24)])
     func addmmAddsTheBiasAfterTheProduct(m: Int, k: Int, n: Int) {
         let g = Generator(seed: UInt64(m + k + n))
         for dtype in [DType.float32, .float64] {
@@ -67,6 +69,7 @@ private func maxError(_ t: Tensor, _ expected: [Double]) -> Double {
             let b = Tensor.randn([n, k], dtype: dtype, generator: g).t()
             let bias = Tensor.randn([n], dtype: dtype, generator: g)
             #expect(Tensor.addmm(bias, a, b).equal(a.mm(b) + bias), "\(dtype)")
+            #expect(Tensor.addmm(bias.view([1, n]), a, b).equal(a.mm(b) + bias), "\(dtype) [1, n]")
         }
     }
 

@@ -20,6 +20,14 @@ void ember_dgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, double
                  const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
                  double *c, int64_t ldc);
 
+// MARK: Linear epilogue (epilogue.c)
+
+/// Adds `bias` (cols elements; none when NULL) to each of `rows` rows of C (row stride `ldc`),
+/// then applies ReLU (NaN kept) when `relu` is nonzero.
+void ember_bias_relu_s(int64_t rows, int64_t cols, float *c, int64_t ldc, const float *bias, int relu);
+/// Double-precision twin of `ember_bias_relu_s`.
+void ember_bias_relu_d(int64_t rows, int64_t cols, double *c, int64_t ldc, const double *bias, int relu);
+
 // MARK: GEMM against a packed right-hand matrix (packed_gemm.c)
 
 /// The number of elements `ember_pack_s` writes for a k × n matrix (n rounded up to 16 columns).

@@ -37,9 +37,23 @@ public final class Sequential: Module {
     /// The module at `index` (negative counts from the end).
     public subscript(_ index: Int) -> Module { layers[index < 0 ? index + layers.count : index] }
 
-    /// Applies every module in turn.
+    /// Applies every module in turn; a `Linear` followed by a `ReLU` runs as one fused product
+    /// when autograd records neither (`Linear.forwardReLU`).
     override public func forward(_ input: Tensor) -> Tensor {
-        layers.reduce(input) { x, layer in layer(x) }
+        var x = input
+        var index = 0
+        while index < layers.count {
+            if index + 1 < layers.count, type(of: layers[index + 1]) == ReLU.self,
+                let linear = layers[index] as? Linear, let fused = linear.forwardReLU(x)
+            {
+                x = fused
+                index += 2
+            } else {
+                x = layers[index](x)
+                index += 1
+            }
+        }
+        return x
     }
 }
 

@@ -114,23 +114,51 @@ protocol GemmScalar: TensorScalar, Numeric {
     static var pack: PackKernel<Self> { get }
     /// Multiplies by a packed B (`ember_gemm_packed_s`, `_d`).
     static var packedGemm: PackedGemmKernel<Self> { get }
+    /// Adds a bias row to a block of rows and applies ReLU (`ember_bias_relu_s`, `_d`).
+    static var biasReLU: BiasReLUKernel<Self> { get }
 }
+
+/// `ember_bias_relu_s` and `ember_bias_relu_d`: rows, columns, C, its leading dimension, the bias
+/// (or nil) and whether to apply ReLU.
+typealias BiasReLUKernel<T> = (Int64, Int64, UnsafeMutablePointer<T>?, Int64, UnsafePointer<T>?, Int32) -> Void
 
 extension Float: GemmScalar {
     static var gemmKernel: GemmKernel<Float> { ember_sgemm }
+    static var biasReLU: BiasReLUKernel<Float> { ember_bias_relu_s }
 }
 
 extension Double: GemmScalar {
     static var gemmKernel: GemmKernel<Double> { ember_dgemm }
+    static var biasReLU: BiasReLUKernel<Double> { ember_bias_relu_d }
+}
+
+/// What a product does to each block of its result once the block is final: adds a bias to
+/// every row, then applies ReLU when asked (`Linear`, and `Linear` followed by `ReLU`). The GEMM
+/// runs it on each core's part of the result while that part is in the core's cache, where a
+/// separate pass would read the whole result back from memory.
+struct GemmEpilogue<T: GemmScalar> {
+    /// A row of n values added to every row of the result, or nil.
+    let bias: UnsafePointer<T>?
+    /// Whether ReLU follows the bias.
+    let relu: Bool
+
+    /// Applies the epilogue to the block `rows` × `cols` of the result `c`.
+    func apply(rows: Range<Int>, cols: Range<Int>, _ c: UnsafeMutablePointer<T>, ldc: Int) {
+        T.biasReLU(
+            Int64(rows.count), Int64(cols.count), c + rows.lowerBound * ldc + cols.lowerBound, Int64(ldc),
+            bias.map { $0 + cols.lowerBound }, relu ? 1 : 0)
+    }
 }
 
 extension GemmScalar {
     /// Row-major `c = alpha·op(a)·op(b) + beta·c` for an m×n result with inner size k, where
     /// `op(x)` is `x` or, when `trans`, `xᵀ` read from the same memory; large products are cut
-    /// into one band per core (nested calls from a parallel kernel run whole).
+    /// into one band per core (nested calls from a parallel kernel run whole). The `epilogue`
+    /// runs on each band once it is computed.
     static func gemm(
         _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, alpha: Self = 1, _ a: UnsafePointer<Self>,
-        _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int, _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int
+        _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int, _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int,
+        epilogue: GemmEpilogue<Self>? = nil
     ) {
         _ = blasAvailable
         if !transA && alpha == 1 && (beta == 0 || beta == 1) && prefersPackedGemm(m: m, n: n, k: k) {
@@ -139,6 +167,7 @@ extension GemmScalar {
                 packed.product(
                     m: rows.count, a + rows.lowerBound * lda, lda: lda, into: c + rows.lowerBound * ldc, ldc: ldc,
                     accumulate: beta == 1)
+                epilogue?.apply(rows: rows, cols: 0..<n, c, ldc: ldc)
             }
             return
         }
@@ -148,21 +177,29 @@ extension GemmScalar {
                 a + (transA ? rows.lowerBound : rows.lowerBound * lda), Int64(lda),
                 b + (transB ? cols.lowerBound * ldb : cols.lowerBound), Int64(ldb), beta,
                 c + rows.lowerBound * ldc + cols.lowerBound, Int64(ldc))
+            epilogue?.apply(rows: rows, cols: cols, c, ldc: ldc)
         }
     }
 }
 
 /// `out = beta * out + alpha * a @ b` for 2-D tensors of one float dtype; `out` is contiguous.
-func gemm(_ a: Tensor, _ b: Tensor, into out: Tensor, alpha: Double = 1, beta: Double = 0) {
+/// A floating-point product then adds `bias` (contiguous, n elements) to every row and applies
+/// ReLU when `relu`, on each core's part of `out` as soon as it is computed.
+func gemm(
+    _ a: Tensor, _ b: Tensor, into out: Tensor, alpha: Double = 1, beta: Double = 0, bias: Tensor? = nil,
+    relu: Bool = false
+) {
     let m = a.shape[0]
     let k = a.shape[1]
     let n = b.shape[1]
     let x = GemmOperand(a)
     let y = GemmOperand(b)
     func run<T: GemmScalar & BinaryFloatingPoint>(_: T.Type) {
+        let epilogue =
+            bias != nil || relu ? GemmEpilogue(bias: bias.map { UnsafePointer($0.base(T.self)) }, relu: relu) : nil
         T.gemm(
             x.transposed, y.transposed, m, n, k, alpha: T(alpha), x.tensor.base(T.self), x.leadingDimension,
-            y.tensor.base(T.self), y.leadingDimension, T(beta), out.base(T.self), Swift.max(n, 1))
+            y.tensor.base(T.self), y.leadingDimension, T(beta), out.base(T.self), Swift.max(n, 1), epilogue: epilogue)
     }
     switch out.dtype {
     case .float32: run(Float.self)
@@ -281,8 +318,9 @@ extension Tensor {
         }
     }
 
-    /// `beta * input + alpha * (mat1 @ mat2)` (`torch.addmm`), one GEMM with the broadcast
-    /// `input` as its accumulator; `Linear` layers run through it.
+    /// `beta * input + alpha * (mat1 @ mat2)` (`torch.addmm`), one GEMM: a bias row (`Linear`'s,
+    /// which runs through here) is added by its epilogue, any other `input` is broadcast into the
+    /// accumulator the product adds to.
     public static func addmm(_ input: Tensor, _ mat1: Tensor, _ mat2: Tensor, beta: Double = 1, alpha: Double = 1)
         -> Tensor
     {
@@ -300,12 +338,19 @@ extension Tensor {
             broadcastShapes(input.shape, shape) == shape,
             "The expanded size of the tensor (\(shape[1])) must match the existing size (\(input.shape.last ?? 1)) at non-singleton dimension 1.  Target sizes: \(shape).  Tensor sizes: \(input.shape)"
         )
-        let out = Tensor(empty: shape, dtype: mat1.dtype, zeroed: beta == 0)
-        if beta != 0 {
-            copyElements(into: out, from: input)
-            if beta != 1 { noGrad { _ = out.mulInPlace(.wrapping(beta, dtype: .float64)) } }
+        // A bias row (Linear's) is added by the product's epilogue, after the product as in
+        // `mm` then `+`; any other input is the accumulator the product adds into.
+        let biasRow = beta == 1 && input.dim >= 1 && input.numel() == shape[1] && input.shape.last == shape[1]
+        let out = Tensor(empty: shape, dtype: mat1.dtype, zeroed: biasRow ? mat1.shape[1] == 0 : beta == 0)
+        if biasRow && mat1.dtype.isFloatingPoint {
+            gemm(mat1.detach(), mat2.detach(), into: out, alpha: alpha, bias: input.detach().contiguous())
+        } else {
+            if beta != 0 {
+                copyElements(into: out, from: input)
+                if beta != 1 { noGrad { _ = out.mulInPlace(.wrapping(beta, dtype: .float64)) } }
+            }
+            gemm(mat1.detach(), mat2.detach(), into: out, alpha: alpha, beta: beta == 0 ? 0 : 1)
         }
-        gemm(mat1.detach(), mat2.detach(), into: out, alpha: alpha, beta: beta == 0 ? 0 : 1)
         return Tensor.record(
             "AddmmBackward0", output: out, inputs: [input, mat1, mat2], saving: [mat1, mat2]
         ) { g, needs in

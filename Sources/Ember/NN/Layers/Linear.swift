@@ -27,6 +27,22 @@ public class Linear: Module {
     override public var extraRepr: String {
         "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(bias != nil ? "True" : "False")"
     }
+
+    /// `relu(forward(input))` with the bias and ReLU applied by the product's epilogue, on each
+    /// core's part of the result while it is in cache, for `Sequential` to run a `Linear` and the
+    /// `ReLU` after it; the values are the same, bit for bit. Nil where this does not apply and
+    /// the two layers run one after the other: a subclass (its own `forward`), an input that is
+    /// not a matrix of the weight's dtype and width (which then gets PyTorch's error), autograd
+    /// recording (its graph keeps PyTorch's two nodes), or an ONNX trace.
+    func forwardReLU(_ input: Tensor) -> Tensor? {
+        guard type(of: self) == Linear.self, input.dim == 2, input.dtype == weight.dtype, input.dtype.isFloatingPoint,
+            input.shape[1] == inFeatures, !ONNXTracer.isActive,
+            !(GradMode.isEnabled && (input.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true))
+        else { return nil }
+        let out = Tensor(empty: [input.shape[0], outFeatures], dtype: input.dtype, zeroed: inFeatures == 0)
+        gemm(input, weight.t(), into: out, bias: bias?.contiguous(), relu: true)
+        return out
+    }
 }
 
 /// `y = x₁ᵀ A x₂ + b` with weight `[out, in1, in2]` (`nn.Bilinear`).
