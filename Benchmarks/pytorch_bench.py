@@ -22,6 +22,7 @@ import argparse
 import ctypes
 import ctypes.util
 import json
+import resource
 import statistics
 import sys
 import time
@@ -49,24 +50,36 @@ def milliseconds(seconds):
     return seconds * 1e3
 
 
+def process_usage():
+    """The process's CPU seconds (user and system, every thread) and context switches so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_nvcsw + usage.ru_nivcsw
+
+
 def measure(body, iterations, repeats):
-    """One warm-up batch, then `repeats` timed batches; median seconds per call, and all samples."""
+    """One warm-up batch, then `repeats` timed batches; median seconds per call, all samples, each
+    batch's CPU time over its wall time (about the cores it kept busy), and the context switches
+    over the timed batches."""
     time.sleep(0.2)  # let the previous library's spinning worker threads (OpenMP, OpenBLAS) go idle
     for _ in range(iterations):
         body()
-    samples = []
+    samples, cores_busy = [], []
+    switches_before = process_usage()[1]
     for _ in range(repeats):
+        cpu_before = process_usage()[0]
         start = time.perf_counter_ns()
         for _ in range(iterations):
             body()
-        samples.append((time.perf_counter_ns() - start) * 1e-9 / iterations)
-    return statistics.median(samples), samples
+        wall = (time.perf_counter_ns() - start) * 1e-9
+        samples.append(wall / iterations)
+        cores_busy.append((process_usage()[0] - cpu_before) / wall)
+    return statistics.median(samples), samples, cores_busy, process_usage()[1] - switches_before
 
 
 def run(workload, repeats):
     """Prepares and measures a workload; returns its result record."""
     repeats = min(repeats, workload.max_repeats or repeats)
-    median, samples = measure(workload.prepare(), workload.iterations, repeats)
+    median, samples, cores_busy, switches = measure(workload.prepare(), workload.iterations, repeats)
     return {
         "name": workload.name,
         "description": workload.description,
@@ -76,6 +89,8 @@ def run(workload, repeats):
         "iterations": workload.iterations,
         "repeats": repeats,
         "samples": samples,
+        "coresBusy": cores_busy,
+        "contextSwitches": switches,
     }
 
 

@@ -37,6 +37,24 @@ struct Measurement: Codable {
     let iterations: Int
     let repeats: Int
     let samples: [Double]
+    /// Each timed batch's process CPU time (user and system, every thread) over its wall time:
+    /// about the number of cores the batch kept busy, so a slow batch at 1 where the others are at
+    /// 2 lost a core.
+    let coresBusy: [Double]
+    /// Context switches of the process (voluntary and not) over the timed batches.
+    let contextSwitches: Int
+}
+
+/// The process's CPU seconds (user and system) and context switches so far.
+func processUsage() -> (cpuSeconds: Double, contextSwitches: Int) {
+    var usage = rusage()
+    #if os(Linux)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    #else
+        getrusage(RUSAGE_SELF, &usage)
+    #endif
+    let cpu = [usage.ru_utime, usage.ru_stime].reduce(0) { $0 + Double($1.tv_sec) + Double($1.tv_usec) * 1e-6 }
+    return (cpu, usage.ru_nvcsw + usage.ru_nivcsw)
 }
 
 struct Report: Codable {
@@ -62,18 +80,23 @@ func fail(_ message: String) -> Never {
 }
 
 /// Runs one warm-up batch, then `repeats` timed batches of `iterations` calls (fewer when the
-/// workload caps them); returns every batch's seconds per call and their median.
+/// workload caps them); returns every batch's seconds per call, their median, and the cores each
+/// batch kept busy.
 func measure(_ workload: Workload, repeats requested: Int) -> Measurement {
     let repeats = min(requested, workload.maxRepeats ?? requested)
     let body = workload.prepare()
     for _ in 0..<workload.iterations { body() }
     let clock = ContinuousClock()
     var samples: [Double] = []
+    var coresBusy: [Double] = []
+    let first = processUsage()
     for _ in 0..<repeats {
+        let before = processUsage().cpuSeconds
         let elapsed = clock.measure {
             for _ in 0..<workload.iterations { body() }
         }
         samples.append(seconds(elapsed) / Double(workload.iterations))
+        coresBusy.append((processUsage().cpuSeconds - before) / seconds(elapsed))
     }
     let sorted = samples.sorted()
     let median =
@@ -87,7 +110,9 @@ func measure(_ workload: Workload, repeats requested: Int) -> Measurement {
         unit: workload.unit,
         iterations: workload.iterations,
         repeats: repeats,
-        samples: samples
+        samples: samples,
+        coresBusy: coresBusy,
+        contextSwitches: processUsage().contextSwitches - first.contextSwitches
     )
 }
 
