@@ -43,7 +43,7 @@ public final class Sequential: Module {
         var x = input
         var index = 0
         while index < layers.count {
-            if index + 1 < layers.count, type(of: layers[index + 1]) == ReLU.self,
+            if index + 1 < layers.count, layers[index + 1] is ReLU,
                 let linear = layers[index] as? Linear, let fused = linear.forwardReLU(x)
             {
                 x = fused

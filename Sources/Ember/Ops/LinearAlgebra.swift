@@ -340,9 +340,10 @@ extension Tensor {
         )
         // A bias row (Linear's) is added by the product's epilogue, after the product as in
         // `mm` then `+`; any other input is the accumulator the product adds into.
-        let biasRow = beta == 1 && input.dim >= 1 && input.numel() == shape[1] && input.shape.last == shape[1]
+        let biasRow =
+            mat1.dtype.isFloatingPoint && beta == 1 && input.shape.last == shape[1] && input.numel() == shape[1]
         let out = Tensor(empty: shape, dtype: mat1.dtype, zeroed: biasRow ? mat1.shape[1] == 0 : beta == 0)
-        if biasRow && mat1.dtype.isFloatingPoint {
+        if biasRow {
             gemm(mat1.detach(), mat2.detach(), into: out, alpha: alpha, bias: input.detach().contiguous())
         } else {
             if beta != 0 {
